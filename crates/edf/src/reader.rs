@@ -1,0 +1,564 @@
+//! Opening a file and decoding samples: memory-mapped random access to any
+//! sample range of any signal.
+//!
+//! [`Edf::open`] maps the file, validates the header, works out how many
+//! data records are complete, and for EDF+/BDF+ reads every record's
+//! time-keeping annotation (to find gaps and to prove the records line up
+//! with the header) and every annotation. Samples are decoded on request
+//! only: [`Edf::read_physical`] touches just the records that hold the
+//! requested range.
+
+use std::fs::File;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use crate::annotations::{parse_tals, Annotation};
+use crate::error::{Error, Warning};
+use crate::header::{self, Format, Header, Variant};
+
+/// A sample type physical values can be decoded into.
+pub trait Sample: Copy + Default {
+    /// Converts from the f64 the scaling is computed in.
+    fn from_f64(v: f64) -> Self;
+}
+
+impl Sample for f64 {
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}
+
+impl Sample for f32 {
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+}
+
+/// A stretch of time between two data records of an EDF+D file in which
+/// nothing was recorded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gap {
+    /// The record after which the gap lies.
+    pub after_record: u64,
+    /// Time at which the preceding record ends, in seconds after the first
+    /// sample.
+    pub start_s: f64,
+    /// Length of the gap in seconds.
+    pub duration_s: f64,
+}
+
+/// The bytes of a file: mapped from disk or held in memory.
+enum Bytes {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Owned(v) => v,
+        }
+    }
+}
+
+/// An open EDF, EDF+, BDF or BDF+ file.
+pub struct Edf {
+    path: PathBuf,
+    bytes: Bytes,
+    header: Header,
+    warnings: Vec<Warning>,
+    records: u64,
+    record_bytes: usize,
+    signal_offsets: Vec<usize>,
+    /// Start of each record in seconds after the first sample (EDF+ only).
+    record_onsets_s: Option<Vec<f64>>,
+    /// Start of the first record after the header's start time (EDF+
+    /// sub-second start), in seconds.
+    start_offset_s: f64,
+    annotations: Vec<Annotation>,
+}
+
+impl std::fmt::Debug for Edf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edf")
+            .field("path", &self.path)
+            .field("header", &self.header)
+            .field("records", &self.records)
+            .field("warnings", &self.warnings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tolerance when comparing record onsets, in seconds: onsets are written
+/// with a limited number of decimals.
+const ONSET_TOLERANCE_S: f64 = 1e-4;
+
+impl Edf {
+    /// Opens and validates a file. The file is memory-mapped and never
+    /// written.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the file cannot be opened; [`Error::Field`],
+    /// [`Error::Size`] or [`Error::Record`] if it is not a valid EDF/BDF
+    /// file (see [`Edf::from_bytes`]).
+    pub fn open(path: impl AsRef<Path>) -> Result<Edf, Error> {
+        let path = path.as_ref();
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let bytes = if len == 0 {
+            Bytes::Owned(Vec::new())
+        } else {
+            // SAFETY: the map is read-only. Another process truncating or
+            // rewriting the file while it is open is outside what this
+            // crate can guard against, as for every memory-mapped reader.
+            Bytes::Mapped(unsafe { Mmap::map(&file) }.map_err(io)?)
+        };
+        Edf::from_parts(bytes, path.to_path_buf())
+    }
+
+    /// Reads a file held in memory; `name` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] for an invalid header field, [`Error::Size`] when
+    /// the bytes are shorter than the header or hold no complete record of
+    /// an announced non-empty file, [`Error::Record`] when an EDF+ record's
+    /// time-keeping annotation is missing, malformed, or places the record
+    /// before the end of the previous one.
+    pub fn from_bytes(bytes: Vec<u8>, name: impl Into<PathBuf>) -> Result<Edf, Error> {
+        Edf::from_parts(Bytes::Owned(bytes), name.into())
+    }
+
+    fn from_parts(bytes: Bytes, path: PathBuf) -> Result<Edf, Error> {
+        let (header, mut warnings) = header::parse(&bytes, &path)?;
+        let record_bytes = header.record_bytes();
+        let records = complete_records(&header, bytes.len() as u64, &path, &mut warnings)?;
+        let signal_offsets = header.signal_offsets();
+        let mut edf = Edf {
+            path,
+            bytes,
+            header,
+            warnings,
+            records,
+            record_bytes,
+            signal_offsets,
+            record_onsets_s: None,
+            start_offset_s: 0.0,
+            annotations: Vec::new(),
+        };
+        edf.read_annotations()?;
+        Ok(edf)
+    }
+
+    /// Reads the annotation signals of every record: record onsets (EDF+)
+    /// and annotations.
+    fn read_annotations(&mut self) -> Result<(), Error> {
+        let annotation_signals: Vec<usize> = self.header.annotation_signals().collect();
+        if annotation_signals.is_empty() {
+            return Ok(());
+        }
+        let keeps_time = self.header.variant != Variant::Plain;
+        let mut onsets = Vec::with_capacity(self.records as usize);
+        let mut annotations = Vec::new();
+        let duration = self.header.record_duration_s;
+
+        for record in 0..self.records {
+            for (k, &signal) in annotation_signals.iter().enumerate() {
+                let bytes = self.record_signal_bytes(record, signal);
+                let base = self.record_offset(record) + self.signal_offsets[signal] as u64;
+                let tals = parse_tals(bytes).map_err(|e| Error::Record {
+                    path: self.path.clone(),
+                    record,
+                    offset: base + e.position as u64,
+                    reason: format!(
+                        "invalid annotation in signal {signal} ({}): {}",
+                        self.header.signals[signal].label, e.reason
+                    ),
+                })?;
+                let mut tals = tals.into_iter();
+
+                // Time-keeping TAL: first TAL of the first annotation signal.
+                if keeps_time && k == 0 {
+                    let Some(mut first) = tals.next() else {
+                        return Err(Error::Record {
+                            path: self.path.clone(),
+                            record,
+                            offset: base,
+                            reason: "the annotation signal holds no time-keeping annotation \
+                                     (an EDF+ record must start with one)"
+                                .into(),
+                        });
+                    };
+                    if first.texts.first().is_some_and(|t| t.is_empty()) {
+                        first.texts.remove(0);
+                    }
+                    onsets.push(first.onset_s);
+                    push_annotations(&mut annotations, first.onset_s, first.duration_s, first.texts);
+                }
+                for tal in tals {
+                    push_annotations(&mut annotations, tal.onset_s, tal.duration_s, tal.texts);
+                }
+            }
+        }
+
+        if keeps_time {
+            self.check_onsets(&mut onsets, duration)?;
+        }
+        // Onsets relative to the first sample.
+        let start = self.start_offset_s;
+        for a in &mut annotations {
+            a.onset_s -= start;
+        }
+        self.annotations = annotations;
+        Ok(())
+    }
+
+    /// Validates record onsets against the variant and stores them relative
+    /// to the first sample.
+    fn check_onsets(&mut self, onsets: &mut [f64], duration: f64) -> Result<(), Error> {
+        let Some(&first) = onsets.first() else {
+            return Ok(());
+        };
+        let mut continuous = self.header.variant == Variant::Continuous;
+        for k in 1..onsets.len() {
+            let (prev, now) = (onsets[k - 1], onsets[k]);
+            if now < prev + duration - ONSET_TOLERANCE_S {
+                return Err(Error::Record {
+                    path: self.path.clone(),
+                    record: k as u64,
+                    offset: self.record_offset(k as u64),
+                    reason: format!(
+                        "record starts at {now} s, before the previous record ends at {} s",
+                        prev + duration
+                    ),
+                });
+            }
+            let expected = first + k as f64 * duration;
+            if continuous && (now - expected).abs() > ONSET_TOLERANCE_S {
+                self.warnings.push(Warning::NotContinuous {
+                    record: k as u64,
+                    onset_s: now,
+                    expected_s: expected,
+                });
+                continuous = false;
+            }
+        }
+        if !continuous {
+            self.header.variant = Variant::Discontinuous;
+        }
+        self.start_offset_s = first;
+        for o in onsets.iter_mut() {
+            *o -= first;
+        }
+        self.record_onsets_s = Some(onsets.to_vec());
+        Ok(())
+    }
+
+    /// The file's path (or the name given to [`Edf::from_bytes`]).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The validated header. Its `variant` is `Discontinuous` when an EDF+C
+    /// file turned out not to be continuous.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Warnings found while opening.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// Complete data records available (may be fewer than announced).
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Samples of a signal over all complete records.
+    pub fn samples(&self, signal: usize) -> u64 {
+        self.header
+            .signals
+            .get(signal)
+            .map_or(0, |s| s.samples_per_record as u64 * self.records)
+    }
+
+    /// Recorded time in seconds: records × record duration (gaps of an
+    /// EDF+D file not included).
+    pub fn duration_s(&self) -> f64 {
+        self.records as f64 * self.header.record_duration_s
+    }
+
+    /// Start of the first record after the header's start time, in seconds
+    /// (the EDF+ sub-second start; 0 for plain files).
+    pub fn start_offset_s(&self) -> f64 {
+        self.start_offset_s
+    }
+
+    /// All annotations, time-keeping ones excluded, in file order, onsets
+    /// relative to the first sample.
+    pub fn annotations(&self) -> &[Annotation] {
+        &self.annotations
+    }
+
+    /// Start of a record in seconds after the first sample: from the
+    /// time-keeping annotation in EDF+, else `record × duration`.
+    pub fn record_onset_s(&self, record: u64) -> f64 {
+        match &self.record_onsets_s {
+            Some(onsets) => onsets
+                .get(record as usize)
+                .copied()
+                .unwrap_or(record as f64 * self.header.record_duration_s),
+            None => record as f64 * self.header.record_duration_s,
+        }
+    }
+
+    /// Whether every record directly follows the previous one.
+    pub fn is_continuous(&self) -> bool {
+        self.gaps().is_empty()
+    }
+
+    /// Gaps between records (EDF+D only; empty for continuous files).
+    pub fn gaps(&self) -> Vec<Gap> {
+        let Some(onsets) = &self.record_onsets_s else {
+            return Vec::new();
+        };
+        let d = self.header.record_duration_s;
+        onsets
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w[1] - (w[0] + d) > ONSET_TOLERANCE_S)
+            .map(|(k, w)| Gap {
+                after_record: k as u64,
+                start_s: w[0] + d,
+                duration_s: w[1] - (w[0] + d),
+            })
+            .collect()
+    }
+
+    /// Time of a sample of a signal in seconds after the first sample,
+    /// accounting for EDF+D gaps.
+    pub fn sample_time_s(&self, signal: usize, index: u64) -> Option<f64> {
+        let spr = self.header.signals.get(signal)?.samples_per_record as u64;
+        if spr == 0 || index >= self.samples(signal) {
+            return None;
+        }
+        let record = index / spr;
+        let within = (index % spr) as f64 / spr as f64 * self.header.record_duration_s;
+        Some(self.record_onset_s(record) + within)
+    }
+
+    fn record_offset(&self, record: u64) -> u64 {
+        self.header.header_bytes as u64 + record * self.record_bytes as u64
+    }
+
+    /// The raw bytes of one signal in one record.
+    fn record_signal_bytes(&self, record: u64, signal: usize) -> &[u8] {
+        let start = self.record_offset(record) as usize + self.signal_offsets[signal];
+        let len = self.header.signals[signal].samples_per_record * self.header.format.sample_bytes();
+        &self.bytes[start..start + len]
+    }
+
+    /// Checks a read request and returns the signal's samples per record.
+    fn check_range(&self, signal: usize, start: u64, len: usize) -> Result<usize, Error> {
+        let out_of_range = |reason: String| Error::OutOfRange {
+            path: self.path.clone(),
+            reason,
+        };
+        let Some(s) = self.header.signals.get(signal) else {
+            return Err(out_of_range(format!(
+                "signal {signal} requested, the file has {}",
+                self.header.signals.len()
+            )));
+        };
+        let available = self.samples(signal);
+        if start.checked_add(len as u64).is_none_or(|end| end > available) {
+            return Err(out_of_range(format!(
+                "samples {start}..{} of signal {signal} ({}) requested, it has {available}",
+                start.saturating_add(len as u64),
+                s.label
+            )));
+        }
+        Ok(s.samples_per_record)
+    }
+
+    /// Calls `f(chunk_bytes, out_offset)` for each record's part of the
+    /// range `start..start + len` of `signal`.
+    fn for_each_chunk(
+        &self,
+        signal: usize,
+        start: u64,
+        len: usize,
+        mut f: impl FnMut(&[u8], usize),
+    ) -> Result<(), Error> {
+        let spr = self.check_range(signal, start, len)?;
+        let width = self.header.format.sample_bytes();
+        let mut done = 0usize;
+        while done < len {
+            let at = start + done as u64;
+            let record = at / spr as u64;
+            let within = (at % spr as u64) as usize;
+            let n = (spr - within).min(len - done);
+            let bytes = self.record_signal_bytes(record, signal);
+            f(&bytes[within * width..(within + n) * width], done);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Decodes digital values of `signal` from sample `start` into `out`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the signal does not exist or the range
+    /// exceeds its complete records.
+    pub fn read_digital(&self, signal: usize, start: u64, out: &mut [i32]) -> Result<(), Error> {
+        let format = self.header.format;
+        self.for_each_chunk(signal, start, out.len(), |bytes, at| {
+            let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
+            match format {
+                Format::Edf => decode_i16(bytes, dst, |d| d),
+                Format::Bdf => decode_i24(bytes, dst, |d| d),
+            }
+        })
+    }
+
+    /// Decodes physical values of `signal` from sample `start` into `out`:
+    /// `physical = (digital - digital_min) * (physical_max - physical_min) /
+    /// (digital_max - digital_min) + physical_min`, computed in f64, then
+    /// scaled to µV for voltage channels (see [`crate::Unit`]).
+    ///
+    /// Only the records holding the range are read. In an EDF+D file the
+    /// range runs across gaps without marking them: see [`Edf::gaps`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the signal does not exist or the range
+    /// exceeds its complete records.
+    pub fn read_physical<T: Sample>(
+        &self,
+        signal: usize,
+        start: u64,
+        out: &mut [T],
+    ) -> Result<(), Error> {
+        let Some(s) = self.header.signals.get(signal) else {
+            return self.check_range(signal, start, out.len()).map(|_| ());
+        };
+        let scale = s.unit().scale();
+        let gain = s.gain() * scale;
+        let offset = s.offset() * scale;
+        let format = self.header.format;
+        self.for_each_chunk(signal, start, out.len(), |bytes, at| {
+            let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
+            let phys = |d: i32| T::from_f64(gain * f64::from(d) + offset);
+            match format {
+                Format::Edf => decode_i16(bytes, dst, phys),
+                Format::Bdf => decode_i24(bytes, dst, phys),
+            }
+        })
+    }
+
+    /// Decodes a whole signal into a new vector of physical values.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the signal does not exist.
+    pub fn read_signal<T: Sample>(&self, signal: usize) -> Result<Vec<T>, Error> {
+        let mut out = vec![T::default(); self.samples(signal) as usize];
+        self.read_physical(signal, 0, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// Complete records in a file of `len` bytes, with a warning when the file
+/// is shorter or longer than the header announces.
+fn complete_records(
+    header: &Header,
+    len: u64,
+    path: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Result<u64, Error> {
+    let record_bytes = header.record_bytes() as u64;
+    let data_len = len - header.header_bytes as u64;
+    if record_bytes == 0 {
+        // Only zero-length signals: any number of records fits in no bytes.
+        return Ok(header.records.unwrap_or(0));
+    }
+    let available = data_len / record_bytes;
+    match header.records {
+        Some(announced) if available < announced => {
+            if available == 0 {
+                return Err(Error::Size {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "header announces {announced} data records of {record_bytes} bytes, \
+                         the file holds {data_len} bytes after the header: no complete record"
+                    ),
+                });
+            }
+            warnings.push(Warning::Truncated {
+                expected_records: announced,
+                complete_records: available,
+                missing_bytes: announced * record_bytes - data_len,
+            });
+            Ok(available)
+        }
+        Some(announced) => {
+            let extra = data_len - announced * record_bytes;
+            if extra > 0 {
+                warnings.push(Warning::TrailingBytes { bytes: extra });
+            }
+            Ok(announced)
+        }
+        None => {
+            let extra = data_len % record_bytes;
+            if extra > 0 {
+                warnings.push(Warning::TrailingBytes { bytes: extra });
+            }
+            Ok(available)
+        }
+    }
+}
+
+/// Adds the non-empty texts of a TAL as annotations.
+fn push_annotations(
+    out: &mut Vec<Annotation>,
+    onset_s: f64,
+    duration_s: Option<f64>,
+    texts: Vec<String>,
+) {
+    for text in texts.into_iter().filter(|t| !t.is_empty()) {
+        out.push(Annotation {
+            onset_s,
+            duration_s,
+            text,
+        });
+    }
+}
+
+#[inline]
+fn decode_i16<T>(bytes: &[u8], out: &mut [T], f: impl Fn(i32) -> T) {
+    for (o, c) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        *o = f(i32::from(i16::from_le_bytes([c[0], c[1]])));
+    }
+}
+
+#[inline]
+fn decode_i24<T>(bytes: &[u8], out: &mut [T], f: impl Fn(i32) -> T) {
+    for (o, c) in out.iter_mut().zip(bytes.chunks_exact(3)) {
+        // Place the 24 bits in the top of an i32, then shift back with sign.
+        let v = i32::from_le_bytes([0, c[0], c[1], c[2]]) >> 8;
+        *o = f(v);
+    }
+}
