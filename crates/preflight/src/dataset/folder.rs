@@ -1,0 +1,213 @@
+//! Plain folders of EDF/BDF files, and single files.
+//!
+//! Every `.edf`/`.bdf` file below the root is a recording (hidden folders
+//! skipped). The subject comes from `--subject-pattern` when given, else
+//! from a BIDS `sub-` entity in the file name, else from the name of the
+//! folder holding the file. Events are the files' EDF+ annotations.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::{
+    bids, is_edf_or_bdf, open_recording, reason_without_path, relative, Dataset, DiscoverConfig,
+    Layout, Recording, Unreadable,
+};
+use crate::error::Error;
+
+/// Extensions of recording formats preflight does not read, reported so
+/// that a user knows why those recordings are missing.
+const UNSUPPORTED: [(&str, &str); 6] = [
+    ("vhdr", "BrainVision"),
+    ("set", "EEGLAB"),
+    ("fif", "FIF (MNE/Elekta)"),
+    ("cnt", "Neuroscan CNT"),
+    ("mff", "EGI MFF"),
+    ("gdf", "GDF"),
+];
+
+/// Discovers a plain folder.
+///
+/// # Errors
+///
+/// [`Error::NotADataset`] when the folder holds no EDF/BDF file and no
+/// unsupported recording either.
+pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> {
+    let (files, mut unreadable) = walk(root)?;
+    if files.is_empty() && unreadable.is_empty() {
+        return Err(Error::NotADataset {
+            path: root.to_path_buf(),
+            reason: "no .edf or .bdf files, no X.npy, and no BIDS sub-* folders found".into(),
+        });
+    }
+    let (recordings, bad) = open_all(root, &files, |rel| subject_of(rel, root, config));
+    unreadable.extend(bad);
+    Ok(Dataset {
+        root: root.to_path_buf(),
+        layout: Layout::Folder,
+        recordings,
+        numpy: None,
+        participants: Default::default(),
+        unreadable,
+    })
+}
+
+/// Describes a single EDF/BDF file as a one-recording dataset.
+///
+/// # Errors
+///
+/// The file's error if it cannot be read (a single file has nothing else to
+/// report).
+pub fn single_file(path: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> {
+    let name = PathBuf::from(path.file_name().unwrap_or(path.as_os_str()));
+    let mut recording = open_recording(path, &name)?;
+    let root = path.parent().unwrap_or(Path::new(""));
+    recording.subject = subject_of(&name, root, config);
+    bids::fill_entities(&mut recording);
+    Ok(Dataset {
+        root: path.to_path_buf(),
+        layout: Layout::File,
+        recordings: vec![recording],
+        numpy: None,
+        participants: Default::default(),
+        unreadable: Vec::new(),
+    })
+}
+
+/// All EDF/BDF files below `root`, sorted, and unsupported recordings.
+pub(crate) fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<Unreadable>), Error> {
+    let mut files = Vec::new();
+    let mut unsupported = Vec::new();
+    let walker = WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
+                unsupported.push(Unreadable {
+                    path: relative(&path, root),
+                    reason: format!("cannot be listed: {e}"),
+                });
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        if is_edf_or_bdf(path) {
+            files.push(path.to_path_buf());
+        } else if let Some(name) = unsupported_format(path) {
+            unsupported.push(Unreadable {
+                path: relative(path, root),
+                reason: format!("{name} recordings are not supported; convert them to EDF or BDF"),
+            });
+        }
+    }
+    Ok((files, unsupported))
+}
+
+fn unsupported_format(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    UNSUPPORTED
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map(|(_, name)| *name)
+}
+
+/// Opens files in parallel; returns recordings in file order and the files
+/// that failed.
+pub(crate) fn open_all(
+    root: &Path,
+    files: &[PathBuf],
+    subject: impl Fn(&Path) -> String + Sync,
+) -> (Vec<Recording>, Vec<Unreadable>) {
+    let results: Vec<_> = files
+        .par_iter()
+        .map(|path| {
+            let rel = relative(path, root);
+            open_recording(path, &rel)
+                .map(|mut r| {
+                    r.subject = subject(&rel);
+                    bids::fill_entities(&mut r);
+                    r
+                })
+                .map_err(|e| Unreadable {
+                    reason: reason_without_path(&e.to_string(), path),
+                    path: rel,
+                })
+        })
+        .collect();
+    let mut recordings = Vec::new();
+    let mut unreadable = Vec::new();
+    for r in results {
+        match r {
+            Ok(rec) => {
+                tracing::debug!(path = %rec.path.display(), subject = %rec.subject, "recording");
+                recordings.push(rec);
+            }
+            Err(u) => {
+                tracing::warn!(path = %u.path.display(), reason = %u.reason, "unreadable");
+                unreadable.push(u);
+            }
+        }
+    }
+    (recordings, unreadable)
+}
+
+/// The subject of a file given by its path relative to the root.
+fn subject_of(rel: &Path, root: &Path, config: &DiscoverConfig) -> String {
+    let rel_text = rel.to_string_lossy().replace('\\', "/");
+    if let Some(re) = &config.subject_pattern {
+        if let Some(m) = re.captures(&rel_text).and_then(|c| c.name("subject")) {
+            return m.as_str().to_string();
+        }
+    }
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if let Some(sub) = bids::entity(&name, "sub") {
+        return sub.to_string();
+    }
+    match rel.parent().and_then(|p| p.file_name()) {
+        Some(parent) => parent.to_string_lossy().into_owned(),
+        None => root
+            .canonicalize()
+            .ok()
+            .and_then(|r| r.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| {
+                rel.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_comes_from_pattern_then_bids_entity_then_folder() {
+        let root = Path::new("/data/study");
+        let plain = DiscoverConfig::default();
+        assert_eq!(subject_of(Path::new("p01/night1.edf"), root, &plain), "p01");
+        assert_eq!(
+            subject_of(Path::new("x/sub-07_task-a_eeg.edf"), root, &plain),
+            "07"
+        );
+        let pattern = DiscoverConfig {
+            subject_pattern: Some(regex::Regex::new(r"S(?P<subject>\d+)R").expect("regex")),
+            ..DiscoverConfig::default()
+        };
+        assert_eq!(subject_of(Path::new("S001R03.edf"), root, &pattern), "001");
+    }
+}

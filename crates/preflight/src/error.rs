@@ -1,0 +1,67 @@
+//! Errors of the preflight library.
+//!
+//! Problems with one file of a dataset do not stop a run: they become
+//! [`crate::dataset::Unreadable`] entries. An [`Error`] is returned only when
+//! nothing useful can be done, e.g. the dataset path does not exist or a
+//! NumPy dataset's arrays contradict each other.
+
+use std::path::PathBuf;
+
+/// What stops the library from loading a dataset or a file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or folder could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// An EDF/BDF file is invalid.
+    #[error(transparent)]
+    Edf(#[from] edf::Error),
+
+    /// A file's content is not what its format requires.
+    #[error("{}: {field}: {reason}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The part of the file (column, header key, array).
+        field: String,
+        /// What was found and what was expected.
+        reason: String,
+    },
+
+    /// The path holds nothing preflight can read.
+    #[error("{}: {reason}", path.display())]
+    NotADataset {
+        /// The path given.
+        path: PathBuf,
+        /// What was looked for.
+        reason: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(
+        path: impl Into<PathBuf>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::Invalid {
+            path: path.into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
