@@ -72,7 +72,10 @@ fn parse_tal(bytes: &[u8], start: usize) -> Result<(Tal, usize), TalError> {
     let err = |position: usize, reason: String| TalError { position, reason };
     let byte = |pos: usize| -> Result<u8, TalError> {
         bytes.get(pos).copied().ok_or_else(|| {
-            err(pos, "annotation runs past the end of the annotation signal".into())
+            err(
+                pos,
+                "annotation runs past the end of the annotation signal".into(),
+            )
         })
     };
 
@@ -93,10 +96,12 @@ fn parse_tal(bytes: &[u8], start: usize) -> Result<(Tal, usize), TalError> {
     let mut duration_s = None;
     if byte(pos)? == DURATION_MARK {
         let end = scan_number(bytes, pos + 1);
-        duration_s = Some(
-            parse_number(&bytes[pos + 1..end])
-                .ok_or_else(|| err(pos + 1, "annotation duration is not a decimal number".into()))?,
-        );
+        duration_s = Some(parse_number(&bytes[pos + 1..end]).ok_or_else(|| {
+            err(
+                pos + 1,
+                "annotation duration is not a decimal number".into(),
+            )
+        })?);
         pos = end;
     }
     let after_number = byte(pos)?;
@@ -121,6 +126,19 @@ fn parse_tal(bytes: &[u8], start: usize) -> Result<(Tal, usize), TalError> {
                 pos + 1,
             ));
         }
+        // Nihon Kohden exports omit the 0x00 closing the time-keeping TAL,
+        // so the next TAL follows its last 0x14 directly. A "text" that is
+        // exactly a signed onset followed by 0x14 or 0x15 starts a new TAL.
+        if !texts.is_empty() && starts_tal(bytes, pos) {
+            return Ok((
+                Tal {
+                    onset_s,
+                    duration_s,
+                    texts,
+                },
+                pos,
+            ));
+        }
         let text_start = pos;
         while byte(pos)? != TEXT_END {
             if bytes[pos] == 0 {
@@ -131,6 +149,17 @@ fn parse_tal(bytes: &[u8], start: usize) -> Result<(Tal, usize), TalError> {
         texts.push(String::from_utf8_lossy(&bytes[text_start..pos]).into_owned());
         pos += 1;
     }
+}
+
+/// Whether a TAL (sign, onset, then 0x14 or 0x15) starts at `pos`.
+fn starts_tal(bytes: &[u8], pos: usize) -> bool {
+    if !matches!(bytes.get(pos), Some(b'+' | b'-')) {
+        return false;
+    }
+    let end = scan_number(bytes, pos + 1);
+    end > pos + 1
+        && matches!(bytes.get(end), Some(&TEXT_END | &DURATION_MARK))
+        && parse_number(&bytes[pos..end]).is_some()
 }
 
 /// End of the run of digits and decimal points starting at `pos`.
@@ -193,6 +222,18 @@ mod tests {
         let bytes = "+2\x14仰卧\x14\0".as_bytes();
         let tals = parse_tals(bytes).expect("valid TAL");
         assert_eq!(tals[0].texts[0], "仰卧");
+    }
+
+    /// Nihon Kohden EDF+D exports (MB0400FU.EDF) omit the 0x00 after the
+    /// time-keeping TAL; the next TAL's onset was read as a text.
+    #[test]
+    fn time_keeping_tal_without_terminator_is_split() {
+        let bytes = b"+1\x14\x14+1.14\x14A1+A2 OFF\x14\0\0";
+        let tals = parse_tals(bytes).expect("tolerated");
+        assert_eq!(tals.len(), 2);
+        assert_eq!(tals[0].texts, vec![String::new()]);
+        assert_eq!(tals[1].onset_s, 1.14);
+        assert_eq!(tals[1].texts, vec!["A1+A2 OFF".to_string()]);
     }
 
     #[test]

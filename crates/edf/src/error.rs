@@ -149,7 +149,10 @@ impl fmt::Display for Warning {
                 expected_records - complete_records
             ),
             Warning::TrailingBytes { bytes } => {
-                write!(f, "{bytes} bytes follow the last data record the header announces")
+                write!(
+                    f,
+                    "{bytes} bytes follow the last data record the header announces"
+                )
             }
             Warning::NonAscii { field, offset } => write!(
                 f,

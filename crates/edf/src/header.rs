@@ -179,12 +179,20 @@ impl Header {
 
     /// Indices of the annotation signals.
     pub fn annotation_signals(&self) -> impl Iterator<Item = usize> + '_ {
-        self.signals.iter().enumerate().filter(|(_, s)| s.is_annotation).map(|(i, _)| i)
+        self.signals
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_annotation)
+            .map(|(i, _)| i)
     }
 
     /// Indices of the data (non-annotation) signals.
     pub fn data_signals(&self) -> impl Iterator<Item = usize> + '_ {
-        self.signals.iter().enumerate().filter(|(_, s)| !s.is_annotation).map(|(i, _)| i)
+        self.signals
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_annotation)
+            .map(|(i, _)| i)
     }
 
     /// Byte offset of each signal within a data record.
@@ -255,7 +263,13 @@ impl<'a> FieldReader<'a> {
         text.trim_end_matches([' ', '\0']).to_string()
     }
 
-    fn integer(&mut self, field: &str, offset: usize, len: usize, expected: &str) -> Result<i64, Error> {
+    fn integer(
+        &mut self,
+        field: &str,
+        offset: usize,
+        len: usize,
+        expected: &str,
+    ) -> Result<i64, Error> {
         let text = self.text(field, offset, len);
         text.trim()
             .parse::<i64>()
@@ -351,11 +365,21 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<(Header, Vec<Warning>), Error>
     };
     let record_duration_s = r.number("duration of a data record", 244, 8)?;
     if record_duration_s < 0.0 {
-        return Err(r.error("duration of a data record", 244, 8, "a duration of 0 s or more"));
+        return Err(r.error(
+            "duration of a data record",
+            244,
+            8,
+            "a duration of 0 s or more",
+        ));
     }
     let ns = r.integer("number of signals", 252, 4, "a non-negative integer")?;
     if !(0..=100_000).contains(&ns) {
-        return Err(r.error("number of signals", 252, 4, "an integer between 0 and 100000"));
+        return Err(r.error(
+            "number of signals",
+            252,
+            4,
+            "an integer between 0 and 100000",
+        ));
     }
     let ns = ns as usize;
     let expected_header = FIXED_HEADER_BYTES + ns * SIGNAL_HEADER_BYTES;
@@ -402,7 +426,11 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<(Header, Vec<Warning>), Error>
             ),
         });
     }
-    let variant = if has_annotations { variant } else { Variant::Plain };
+    let variant = if has_annotations {
+        variant
+    } else {
+        Variant::Plain
+    };
 
     // A record with data but no duration has no time base.
     let data_samples: usize = signals

@@ -56,9 +56,6 @@ pub use writer::{fit_number, FileSpec, SignalSpec, Writer};
 /// # Errors
 ///
 /// As [`Edf::from_bytes`] for header problems.
-pub fn parse_header(
-    bytes: &[u8],
-    name: &std::path::Path,
-) -> Result<(Header, Vec<Warning>), Error> {
+pub fn parse_header(bytes: &[u8], name: &std::path::Path) -> Result<(Header, Vec<Warning>), Error> {
     header::parse(bytes, name)
 }

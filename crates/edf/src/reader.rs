@@ -204,7 +204,12 @@ impl Edf {
                         first.texts.remove(0);
                     }
                     onsets.push(first.onset_s);
-                    push_annotations(&mut annotations, first.onset_s, first.duration_s, first.texts);
+                    push_annotations(
+                        &mut annotations,
+                        first.onset_s,
+                        first.duration_s,
+                        first.texts,
+                    );
                 }
                 for tal in tals {
                     push_annotations(&mut annotations, tal.onset_s, tal.duration_s, tal.texts);
@@ -366,7 +371,8 @@ impl Edf {
     /// The raw bytes of one signal in one record.
     fn record_signal_bytes(&self, record: u64, signal: usize) -> &[u8] {
         let start = self.record_offset(record) as usize + self.signal_offsets[signal];
-        let len = self.header.signals[signal].samples_per_record * self.header.format.sample_bytes();
+        let len =
+            self.header.signals[signal].samples_per_record * self.header.format.sample_bytes();
         &self.bytes[start..start + len]
     }
 
@@ -383,7 +389,10 @@ impl Edf {
             )));
         };
         let available = self.samples(signal);
-        if start.checked_add(len as u64).is_none_or(|end| end > available) {
+        if start
+            .checked_add(len as u64)
+            .is_none_or(|end| end > available)
+        {
             return Err(out_of_range(format!(
                 "samples {start}..{} of signal {signal} ({}) requested, it has {available}",
                 start.saturating_add(len as u64),

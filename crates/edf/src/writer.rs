@@ -116,7 +116,8 @@ struct Scaling {
 impl Scaling {
     #[inline]
     fn digital(&self, physical: f64) -> i32 {
-        let d = ((physical - self.physical_min) / self.per_digit).round() + f64::from(self.digital_min);
+        let d =
+            ((physical - self.physical_min) / self.per_digit).round() + f64::from(self.digital_min);
         d.clamp(f64::from(self.digital_min), f64::from(self.digital_max)) as i32
     }
 }
@@ -144,9 +145,16 @@ impl<W: Write> Writer<W> {
     /// [`Error::Write`] when a field does not fit its width or is not
     /// printable ASCII, a signal has an empty digital range, or annotations
     /// are given for a plain (non-plus) file; [`Error::Io`] on write failure.
-    pub fn new(mut out: W, spec: &FileSpec, annotations: &[Annotation]) -> Result<Writer<W>, Error> {
+    pub fn new(
+        mut out: W,
+        spec: &FileSpec,
+        annotations: &[Annotation],
+    ) -> Result<Writer<W>, Error> {
         if !annotations.is_empty() && !spec.plus {
-            return Err(write_error("annotations", "a plain EDF/BDF file cannot hold annotations"));
+            return Err(write_error(
+                "annotations",
+                "a plain EDF/BDF file cannot hold annotations",
+            ));
         }
         if !(spec.record_duration_s > 0.0) {
             return Err(write_error("record duration", "must be positive"));
@@ -168,7 +176,10 @@ impl<W: Write> Writer<W> {
             let last = spec.records.saturating_sub(1);
             for a in annotations {
                 if !a.onset_s.is_finite() || a.duration_s.is_some_and(|d| !(d >= 0.0)) {
-                    return Err(write_error("annotation", "onset and duration must be finite"));
+                    return Err(write_error(
+                        "annotation",
+                        "onset and duration must be finite",
+                    ));
                 }
                 let k = ((a.onset_s / spec.record_duration_s).floor().max(0.0) as u64).min(last);
                 if let Some(tals) = annotation_tals.get_mut(k as usize) {
@@ -194,7 +205,12 @@ impl<W: Write> Writer<W> {
         let time = format!("{:02}.{:02}.{:02}", s.hour, s.minute, s.second);
         field(&mut h, "start date", &date, 8)?;
         field(&mut h, "start time", &time, 8)?;
-        field(&mut h, "header bytes", &(FIXED_HEADER_BYTES + ns * SIGNAL_HEADER_BYTES).to_string(), 8)?;
+        field(
+            &mut h,
+            "header bytes",
+            &(FIXED_HEADER_BYTES + ns * SIGNAL_HEADER_BYTES).to_string(),
+            8,
+        )?;
         let reserved = match (spec.format, spec.plus) {
             (Format::Edf, false) => "",
             (Format::Edf, true) => "EDF+C",
@@ -202,8 +218,18 @@ impl<W: Write> Writer<W> {
             (Format::Bdf, true) => "BDF+C",
         };
         field(&mut h, "reserved", reserved, 44)?;
-        field(&mut h, "number of data records", &spec.records.to_string(), 8)?;
-        field(&mut h, "record duration", &fit_number(spec.record_duration_s, 8)?, 8)?;
+        field(
+            &mut h,
+            "number of data records",
+            &spec.records.to_string(),
+            8,
+        )?;
+        field(
+            &mut h,
+            "record duration",
+            &fit_number(spec.record_duration_s, 8)?,
+            8,
+        )?;
         field(&mut h, "number of signals", &ns.to_string(), 4)?;
 
         // Signal headers: data signals, then the annotation signal.
@@ -223,7 +249,10 @@ impl<W: Write> Writer<W> {
             // Convert with the values as they will be read back.
             let (pmin_v, pmax_v) = (parse_back(&pmin)?, parse_back(&pmax)?);
             if pmin_v == pmax_v {
-                return Err(write_error(&what("physical range"), "minimum equals maximum"));
+                return Err(write_error(
+                    &what("physical range"),
+                    "minimum equals maximum",
+                ));
             }
             let per_digit = (pmax_v - pmin_v) / f64::from(sig.digital_max - sig.digital_min);
             signals.push((
@@ -316,7 +345,11 @@ impl<W: Write> Writer<W> {
         if physical.len() != self.signals.len() {
             return Err(write_error(
                 "data record",
-                &format!("{} signals given, {} expected", physical.len(), self.signals.len()),
+                &format!(
+                    "{} signals given, {} expected",
+                    physical.len(),
+                    self.signals.len()
+                ),
             ));
         }
         self.buffer.clear();
@@ -368,7 +401,10 @@ impl<W: Write> Writer<W> {
         if self.written != self.records {
             return Err(write_error(
                 "file",
-                &format!("{} of {} announced records written", self.written, self.records),
+                &format!(
+                    "{} of {} announced records written",
+                    self.written, self.records
+                ),
             ));
         }
         self.out.flush().map_err(io_error)?;
@@ -393,10 +429,16 @@ fn io_error(source: std::io::Error) -> Error {
 /// Appends `text` left-aligned and space-padded to `width` bytes.
 fn field(out: &mut Vec<u8>, name: &str, text: &str, width: usize) -> Result<(), Error> {
     if !text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return Err(write_error(name, &format!("{text:?} is not printable ASCII")));
+        return Err(write_error(
+            name,
+            &format!("{text:?} is not printable ASCII"),
+        ));
     }
     if text.len() > width {
-        return Err(write_error(name, &format!("{text:?} is longer than {width} characters")));
+        return Err(write_error(
+            name,
+            &format!("{text:?} is longer than {width} characters"),
+        ));
     }
     out.extend_from_slice(text.as_bytes());
     out.extend(std::iter::repeat_n(b' ', width - text.len()));
@@ -428,7 +470,10 @@ pub fn fit_number(x: f64, width: usize) -> Result<String, Error> {
             return Ok(s);
         }
     }
-    Err(write_error("number", &format!("{x} does not fit in {width} characters")))
+    Err(write_error(
+        "number",
+        &format!("{x} does not fit in {width} characters"),
+    ))
 }
 
 fn parse_back(s: &str) -> Result<f64, Error> {
