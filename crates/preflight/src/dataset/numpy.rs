@@ -240,14 +240,16 @@ impl Array {
             .map(|n| n as u64 + data_offset);
         match needed {
             Some(n) if n <= file_len => {}
-            _ => return Err(Error::invalid(
-                path,
-                "data",
-                format!(
+            _ => {
+                return Err(Error::invalid(
+                    path,
+                    "data",
+                    format!(
                     "file is {file_len} bytes, the header's shape {shape:?} of {descr} needs {}",
                     needed.map_or("more than 2^64".to_string(), |n| n.to_string())
                 ),
-            )),
+                ))
+            }
         }
         let data = if load {
             bytes[data_offset as usize..].to_vec()
