@@ -140,6 +140,8 @@ fn decode_stream(
         }
         sum = sum.wrapping_add(checksum(&buf[..at]));
         samples += at as u64;
+        // Keep resident memory bounded by the block, not the file.
+        edf.release_records(record, record + n);
         record += n;
     }
     Ok((samples, sum))

@@ -478,6 +478,38 @@ impl Edf {
         })
     }
 
+    /// Tells the operating system that records `start..end` will not be
+    /// read again soon, so that their pages leave this process's resident
+    /// memory (they stay in the page cache). Call it after each block when
+    /// streaming through a file: resident memory then stays bounded by the
+    /// block, not the file. A no-op for files held in memory and on
+    /// platforms without `madvise`.
+    pub fn release_records(&self, start: u64, end: u64) {
+        let end = end.min(self.records);
+        if start >= end {
+            return;
+        }
+        // The kernel maps pages around each fault ("fault-around", 64 KiB by
+        // default), so reading a record maps a few pages of the record
+        // before it again; include a margin before `start` so those go too.
+        const FAULT_AROUND_MARGIN: usize = 256 * 1024;
+        let end_offset = self.record_offset(end) as usize;
+        let offset = (self.record_offset(start) as usize).saturating_sub(FAULT_AROUND_MARGIN);
+        let len = end_offset - offset;
+        #[cfg(unix)]
+        if let Bytes::Mapped(map) = &self.bytes {
+            // SAFETY: the map is read-only and file-backed; MADV_DONTNEED
+            // only drops this process's page-table entries, and a later
+            // access faults the same file contents back in. No reference
+            // into the range outlives this call's caller's decoding.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, len)
+            };
+        }
+        #[cfg(not(unix))]
+        let _ = (offset, len);
+    }
+
     /// Decodes a whole signal into a new vector of physical values.
     ///
     /// # Errors

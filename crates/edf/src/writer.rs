@@ -156,7 +156,7 @@ impl<W: Write> Writer<W> {
                 "a plain EDF/BDF file cannot hold annotations",
             ));
         }
-        if !(spec.record_duration_s > 0.0) {
+        if spec.record_duration_s.is_nan() || spec.record_duration_s <= 0.0 {
             return Err(write_error("record duration", "must be positive"));
         }
         let sample_bytes = spec.format.sample_bytes();
@@ -175,7 +175,7 @@ impl<W: Write> Writer<W> {
                 .collect::<Vec<_>>();
             let last = spec.records.saturating_sub(1);
             for a in annotations {
-                if !a.onset_s.is_finite() || a.duration_s.is_some_and(|d| !(d >= 0.0)) {
+                if !a.onset_s.is_finite() || a.duration_s.is_some_and(|d| d.is_nan() || d < 0.0) {
                     return Err(write_error(
                         "annotation",
                         "onset and duration must be finite",

@@ -1,0 +1,67 @@
+//! Streaming through a file with `release_records` keeps resident memory
+//! bounded by the block, not the file (Linux only: reads /proc).
+//!
+//! Alone in its test binary: resident memory is per process, and other
+//! tests mapping files would disturb the measurement.
+
+#[cfg(target_os = "linux")]
+#[test]
+fn streaming_with_release_keeps_resident_file_pages_flat() {
+    use edf::{FileSpec, Format, SignalSpec, StartTime, Writer};
+
+    fn rss_file_kb() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("RssFile:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("RssFile in /proc/self/status")
+    }
+
+    // 32 channels × 256 Hz × 1200 s of EDF: 19.7 MB.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("long.edf");
+    let start = StartTime {
+        year: 2020,
+        month: 1,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+    };
+    let mut spec = FileSpec::new(Format::Edf, false, start, 1.0);
+    spec.records = 1200;
+    spec.signals = (0..32)
+        .map(|i| SignalSpec::new(&format!("E{i}"), "uV", -500.0, 500.0, Format::Edf, 256))
+        .collect();
+    let out = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+    let mut w = Writer::new(out, &spec, &[]).expect("header");
+    let record: Vec<Vec<f64>> = (0..32)
+        .map(|c| {
+            (0..256)
+                .map(|k| ((k * (c + 1)) % 200) as f64 - 100.0)
+                .collect()
+        })
+        .collect();
+    for _ in 0..1200 {
+        w.write_record(&record).expect("record");
+    }
+    w.finish().expect("finish");
+
+    let file = edf::Edf::open(&path).expect("readable");
+    let before = rss_file_kb();
+    let mut buf = vec![0f32; 256];
+    let mut peak = before;
+    for r in 0..file.records() {
+        for s in 0..32 {
+            file.read_physical(s, r * 256, &mut buf).expect("in range");
+        }
+        file.release_records(r, r + 1);
+        peak = peak.max(rss_file_kb());
+    }
+    let grown = peak.saturating_sub(before);
+    assert!(
+        grown < 4 * 1024,
+        "resident file pages grew by {grown} kB over a 19.7 MB file"
+    );
+}
