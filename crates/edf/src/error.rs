@@ -15,12 +15,13 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be opened, mapped or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// What the operating system said.
-        source: io::Error,
+        /// What the operating system said (shown in the message, so not
+        /// chained as a source).
+        error: io::Error,
     },
 
     /// A fixed-width header field does not hold what the specification

@@ -110,9 +110,9 @@ impl Edf {
     /// file (see [`Edf::from_bytes`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Edf, Error> {
         let path = path.as_ref();
-        let io = |source| Error::Io {
+        let io = |error| Error::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let file = File::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();

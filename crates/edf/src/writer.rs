@@ -419,10 +419,10 @@ fn write_error(what: &str, reason: &str) -> Error {
     }
 }
 
-fn io_error(source: std::io::Error) -> Error {
+fn io_error(error: std::io::Error) -> Error {
     Error::Io {
         path: "<output>".into(),
-        source,
+        error,
     }
 }
 

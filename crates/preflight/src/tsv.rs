@@ -88,7 +88,7 @@ impl Table {
 
 fn csv_error(path: &Path, e: csv::Error) -> Error {
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::io(path, source),
+        csv::ErrorKind::Io(error) => Error::io(path, error),
         other => Error::invalid(path, "table", format!("{other:?}")),
     }
 }

@@ -170,9 +170,9 @@ fn sidecar_problem(e: Error, root: &Path) -> Unreadable {
             path: relative(&path, root),
             reason: format!("{field}: {reason}"),
         },
-        Error::Io { path, source } => Unreadable {
+        Error::Io { path, error } => Unreadable {
             path: relative(&path, root),
-            reason: source.to_string(),
+            reason: error.to_string(),
         },
         other => Unreadable {
             path: PathBuf::new(),

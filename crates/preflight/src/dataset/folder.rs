@@ -154,7 +154,7 @@ pub(crate) fn open_all(
                 recordings.push(rec);
             }
             Err(u) => {
-                tracing::warn!(path = %u.path.display(), reason = %u.reason, "unreadable");
+                tracing::debug!(path = %u.path.display(), reason = %u.reason, "unreadable");
                 unreadable.push(u);
             }
         }

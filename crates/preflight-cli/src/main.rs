@@ -1,0 +1,58 @@
+//! The `preflight` command: parses arguments, calls the library, renders the
+//! result, and exits with a documented code.
+//!
+//! Exit codes: 0 when everything was read and nothing was found; 1 when the
+//! run completed with findings (for `inspect`: files that could not be
+//! read); 2 on a usage error, an unreadable single input, or an I/O error.
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// Outcome of a command that ran to its end.
+pub enum Outcome {
+    /// Nothing to report.
+    Clean,
+    /// Findings the user should look at (exit code 1).
+    Findings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Convert(args) => commands::convert::run(&args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to stderr; warn by default, -v info, -vv debug, RUST_LOG wins.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+}
