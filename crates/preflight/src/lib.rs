@@ -6,6 +6,7 @@
 //! - [`dataset`]: what a path holds (BIDS folders, plain folders of EDF/BDF
 //!   files, NumPy arrays): subjects, recordings, channels, events, and the
 //!   files that could not be read;
+//! - [`measure`]: per-channel measures of decoded samples;
 //! - [`tsv`]: the BIDS tables.
 //!
 //! Reading the signals themselves is the job of the [`edf`] crate.
@@ -13,6 +14,7 @@
 
 pub mod dataset;
 mod error;
+pub mod measure;
 pub mod tsv;
 
 pub use error::Error;

@@ -1,0 +1,1 @@
+//! flatness (being written).

@@ -1,0 +1,20 @@
+//! Measures of decoded signals: the numbers every later step decides on.
+//!
+//! Each measure works on one channel's samples (a window or a whole
+//! recording, in physical units), is exact where exactness is affordable,
+//! and merges across blocks, recordings and shards where a dataset needs it.
+//!
+//! - [`moments`]: count, NaN/Inf counts, extremes, mean and variance;
+//! - [`quantiles`]: exact quantiles, MAD and IQR of a window, and a mergeable
+//!   sketch for recordings and datasets;
+//! - [`histogram`]: amplitude histogram on log-spaced bins from nV to V;
+//! - [`flatness`]: clipping at the digital limits, flat runs and dropout;
+//! - [`spectrum`]: Welch power spectral density;
+//! - [`line_noise`]: mains line-noise ratios and mains frequency detection.
+
+pub mod flatness;
+pub mod histogram;
+pub mod line_noise;
+pub mod moments;
+pub mod quantiles;
+pub mod spectrum;

@@ -1,0 +1,1 @@
+//! moments (being written).

@@ -1,0 +1,1 @@
+//! quantiles (being written).
