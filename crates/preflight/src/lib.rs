@@ -6,6 +6,9 @@
 //! - [`dataset`]: what a path holds (BIDS folders, plain folders of EDF/BDF
 //!   files, NumPy arrays): subjects, recordings, channels, events, and the
 //!   files that could not be read;
+//! - [`window`]: labelled windows around events, of fixed length, or the
+//!   examples of a NumPy dataset;
+//! - [`sample`]: the stratified sample of windows an audit reads;
 //! - [`measure`]: per-channel measures of decoded samples;
 //! - [`tsv`]: the BIDS tables.
 //!
@@ -15,6 +18,8 @@
 pub mod dataset;
 mod error;
 pub mod measure;
+pub mod sample;
 pub mod tsv;
+pub mod window;
 
 pub use error::Error;

@@ -121,6 +121,10 @@ pub struct Recording {
     pub duration_s: f64,
     /// Time not recorded between records of an EDF+D file, in seconds.
     pub gaps_s: f64,
+    /// Where that time lies: each gap's start (seconds after the first
+    /// sample, on the file's clock) and length.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<GapSpan>,
     /// File size in bytes.
     pub bytes: u64,
     /// Events, from `events.tsv` when present, else EDF+ annotations.
@@ -163,6 +167,15 @@ pub struct Channel {
     /// BIDS status description.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_description: Option<String>,
+}
+
+/// A stretch of an EDF+D recording's clock in which nothing was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GapSpan {
+    /// Start, in seconds after the first sample.
+    pub start_s: f64,
+    /// Length in seconds.
+    pub duration_s: f64,
 }
 
 /// One event.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use edf::{Edf, Format, Variant};
 
-use super::{channel_type_from_label, Channel, Event, EventsSource, Recording};
+use super::{channel_type_from_label, Channel, Event, EventsSource, GapSpan, Recording};
 
 /// Opens an EDF/BDF file and describes it. BIDS entities and subject are
 /// left empty for the caller to fill; events come from EDF+ annotations.
@@ -52,6 +52,14 @@ pub(crate) fn describe(file: &Edf, relative: &Path) -> Recording {
     } else {
         EventsSource::Annotations
     };
+    let gaps: Vec<GapSpan> = file
+        .gaps()
+        .iter()
+        .map(|g| GapSpan {
+            start_s: g.start_s,
+            duration_s: g.duration_s,
+        })
+        .collect();
     Recording {
         path: relative.to_path_buf(),
         subject: String::new(),
@@ -62,7 +70,8 @@ pub(crate) fn describe(file: &Edf, relative: &Path) -> Recording {
         format,
         channels,
         duration_s: file.duration_s(),
-        gaps_s: file.gaps().iter().map(|g| g.duration_s).sum(),
+        gaps_s: gaps.iter().map(|g| g.duration_s).sum(),
+        gaps,
         bytes: std::fs::metadata(file.path()).map_or(0, |m| m.len()),
         events,
         events_source,
