@@ -9,6 +9,7 @@
 //! - [`window`]: labelled windows around events, of fixed length, or the
 //!   examples of a NumPy dataset;
 //! - [`sample`]: the stratified sample of windows an audit reads;
+//! - [`read`]: decoding only the sampled windows, in parallel;
 //! - [`measure`]: per-channel measures of decoded samples;
 //! - [`tsv`]: the BIDS tables.
 //!
@@ -18,6 +19,7 @@
 pub mod dataset;
 mod error;
 pub mod measure;
+pub mod read;
 pub mod sample;
 pub mod tsv;
 pub mod window;

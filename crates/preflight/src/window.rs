@@ -188,7 +188,7 @@ pub enum SkipReason {
     BeforeStart,
     /// The window ends after the last sample.
     PastEnd,
-    /// The window spans an EDF+D gap.
+    /// The window lies in or across an EDF+D gap.
     AcrossGap,
     /// The event's label is not a class (`--classes`), or is `n/a`.
     NotAClass,
@@ -201,7 +201,7 @@ impl fmt::Display for SkipReason {
         f.write_str(match self {
             SkipReason::BeforeStart => "starts before the first sample",
             SkipReason::PastEnd => "ends after the last sample",
-            SkipReason::AcrossGap => "spans a gap of an EDF+D recording",
+            SkipReason::AcrossGap => "lies in or across a gap of an EDF+D recording",
             SkipReason::NotAClass => "label is not a class",
             SkipReason::NoLabel => "subject or recording has no label",
         })

@@ -1,0 +1,388 @@
+//! Decoding windows, and only windows: random access into the recordings.
+//!
+//! [`map_windows`] takes the indices of sampled windows ([`crate::sample`]),
+//! decodes each to physical units (f32, µV for voltage channels) and hands
+//! it to a function that turns it into whatever the caller needs, such as
+//! per-channel measures. Samples live only while that function runs, so
+//! memory is bounded by one window per thread whatever the sample's size.
+//!
+//! Recordings are processed in parallel (rayon), each opened once and
+//! memory-mapped: only the data records that hold a sampled window are
+//! touched, so a 1/1000 sample reads a small share of a dataset's bytes.
+//! A recording that fails to open or whose window lies outside its records
+//! gives an error for its windows and the others go on.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::dataset::numpy::{NumpyDataset, SampleType};
+use crate::dataset::{Dataset, Layout};
+use crate::window::{Locator, Window, Windows};
+
+/// Settings of [`map_windows`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadConfig {
+    /// Sampling rate of a NumPy dataset's samples, which the arrays do not
+    /// say. Needed for spectra; `None` leaves it at 0.
+    pub numpy_sfreq_hz: Option<f64>,
+    /// Factor from a NumPy dataset's values to µV (1 when they already are
+    /// in µV, 1e6 when they are in volts).
+    pub numpy_to_uv: f64,
+}
+
+impl Default for ReadConfig {
+    fn default() -> Self {
+        ReadConfig {
+            numpy_sfreq_hz: None,
+            numpy_to_uv: 1.0,
+        }
+    }
+}
+
+/// What is known about one channel of a decoded window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelInfo {
+    /// Name (EDF label, or `ch<N>` for NumPy arrays).
+    pub name: String,
+    /// Sampling rate in Hz (0 when unknown).
+    pub sfreq_hz: f64,
+    /// Unit of the values (`uV` for voltages).
+    pub unit: String,
+    /// The value the lowest digital code decodes to, exactly as decoded
+    /// samples hold it; `None` for NumPy arrays.
+    pub clip_low: Option<f32>,
+    /// The value the highest digital code decodes to.
+    pub clip_high: Option<f32>,
+}
+
+/// One decoded window, lent to the function of [`map_windows`].
+#[derive(Debug)]
+pub struct WindowSignals<'a> {
+    /// Index of the window in [`Windows::windows`].
+    pub index: usize,
+    /// The window.
+    pub window: Window,
+    /// The recording's channels, in the order of `samples`.
+    pub channels: &'a [ChannelInfo],
+    /// Per channel, the window's samples in physical units.
+    pub samples: &'a [Vec<f32>],
+}
+
+/// Why a window could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {reason}", path.display())]
+pub struct ReadError {
+    /// The recording (relative to the dataset root).
+    pub path: PathBuf,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// Decodes the windows `indices` (into [`Windows::windows`]) of `dataset`
+/// and maps each with `f`. Results come back in the order of `indices`.
+///
+/// Channels are the recording's data channels (annotation signals left
+/// out), each at its own sampling rate, so the sample counts of a window's
+/// channels may differ in a mixed-rate file.
+pub fn map_windows<T, F>(
+    dataset: &Dataset,
+    windows: &Windows,
+    indices: &[usize],
+    config: &ReadConfig,
+    f: F,
+) -> Vec<Result<T, ReadError>>
+where
+    T: Send,
+    F: Fn(&WindowSignals<'_>) -> T + Sync,
+{
+    // Windows grouped by recording, keeping their place in `indices`.
+    let mut groups: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
+    for (place, &index) in indices.iter().enumerate() {
+        if let Some(w) = windows.windows.get(index) {
+            groups.entry(w.recording).or_default().push((place, index));
+        }
+    }
+    let groups: Vec<(u32, Vec<(usize, usize)>)> = groups.into_iter().collect();
+
+    let done: Vec<Vec<(usize, Result<T, ReadError>)>> = groups
+        .par_iter()
+        .map(|(recording, members)| {
+            let source = Source::open(dataset, windows, *recording, config);
+            members
+                .iter()
+                .map(|&(place, index)| {
+                    let window = windows.windows[index];
+                    let result = source.as_ref().map_err(Clone::clone).and_then(|s| {
+                        let samples = s.decode(&window, windows.duration_s)?;
+                        Ok(f(&WindowSignals {
+                            index,
+                            window,
+                            channels: s.channels(),
+                            samples: &samples,
+                        }))
+                    });
+                    (place, result)
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut out: Vec<Option<Result<T, ReadError>>> = (0..indices.len()).map(|_| None).collect();
+    for (place, result) in done.into_iter().flatten() {
+        out[place] = Some(result);
+    }
+    out.into_iter()
+        .zip(indices)
+        .map(|(r, &index)| {
+            r.unwrap_or_else(|| {
+                Err(ReadError {
+                    path: PathBuf::new(),
+                    reason: format!("window {index} does not exist"),
+                })
+            })
+        })
+        .collect()
+}
+
+/// An open recording or NumPy array.
+enum Source {
+    Edf {
+        file: Box<edf::Edf>,
+        /// Path as opened, which the reader's errors start with.
+        full: PathBuf,
+        /// Path relative to the dataset root, which ours start with.
+        path: PathBuf,
+        signals: Vec<usize>,
+        channels: Vec<ChannelInfo>,
+    },
+    Numpy {
+        map: Mmap,
+        path: PathBuf,
+        array: Box<NumpyDataset>,
+        channels: Vec<ChannelInfo>,
+        to_uv: f32,
+    },
+}
+
+impl Source {
+    fn open(
+        dataset: &Dataset,
+        windows: &Windows,
+        recording: u32,
+        config: &ReadConfig,
+    ) -> Result<Source, ReadError> {
+        if dataset.layout == Layout::Numpy {
+            return Self::open_numpy(dataset, config);
+        }
+        let index = recording as usize;
+        let Some(r) = dataset.recordings.get(index) else {
+            let name = windows.recordings.get(index).cloned().unwrap_or_default();
+            return Err(ReadError {
+                path: PathBuf::from(name),
+                reason: "not a recording of this dataset".to_string(),
+            });
+        };
+        let fail = |reason: String| ReadError {
+            path: r.path.clone(),
+            reason,
+        };
+        let full = dataset.root_of(&r.path);
+        let file = edf::Edf::open(&full).map_err(|e| fail(without_path(&e, &full)))?;
+        let h = file.header();
+        let signals: Vec<usize> = h.data_signals().collect();
+        let channels = signals
+            .iter()
+            .map(|&i| {
+                let s = &h.signals[i];
+                let unit = s.unit();
+                let gain = s.gain() * unit.scale();
+                let offset = s.offset() * unit.scale();
+                let code = |d: i32| (gain * f64::from(d) + offset) as f32;
+                let (a, b) = (code(s.digital_min), code(s.digital_max));
+                ChannelInfo {
+                    name: s.label.clone(),
+                    sfreq_hz: h.sfreq_hz(i).unwrap_or(0.0),
+                    unit: unit.name().to_string(),
+                    clip_low: Some(a.min(b)),
+                    clip_high: Some(a.max(b)),
+                }
+            })
+            .collect();
+        Ok(Source::Edf {
+            file: Box::new(file),
+            full,
+            path: r.path.clone(),
+            signals,
+            channels,
+        })
+    }
+
+    fn open_numpy(dataset: &Dataset, config: &ReadConfig) -> Result<Source, ReadError> {
+        let Some(array) = &dataset.numpy else {
+            return Err(ReadError {
+                path: dataset.root.clone(),
+                reason: "NumPy dataset without arrays".to_string(),
+            });
+        };
+        let path = dataset.root_of(&array.x);
+        let fail = |reason: String| ReadError {
+            path: array.x.clone(),
+            reason,
+        };
+        let file = std::fs::File::open(&path).map_err(|e| fail(e.to_string()))?;
+        // SAFETY: the map is read-only; preflight never writes its inputs.
+        // Another process truncating X.npy while it is read could fault, as
+        // with any memory-mapped reader.
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| fail(e.to_string()))?;
+        let channels = (0..array.channels)
+            .map(|c| ChannelInfo {
+                name: format!("ch{c}"),
+                sfreq_hz: config.numpy_sfreq_hz.unwrap_or(0.0),
+                unit: "uV".to_string(),
+                clip_low: None,
+                clip_high: None,
+            })
+            .collect();
+        Ok(Source::Numpy {
+            map,
+            path: array.x.clone(),
+            array: Box::new(array.clone()),
+            channels,
+            to_uv: config.numpy_to_uv as f32,
+        })
+    }
+
+    fn channels(&self) -> &[ChannelInfo] {
+        match self {
+            Source::Edf { channels, .. } | Source::Numpy { channels, .. } => channels,
+        }
+    }
+
+    fn decode(&self, window: &Window, duration_s: f64) -> Result<Vec<Vec<f32>>, ReadError> {
+        match (self, window.locator) {
+            (
+                Source::Edf {
+                    file,
+                    full,
+                    path,
+                    signals,
+                    channels,
+                },
+                Locator::Time { start_s },
+            ) => signals
+                .iter()
+                .zip(channels)
+                .map(|(&signal, info)| {
+                    let n = (duration_s * info.sfreq_hz).round() as usize;
+                    let first = first_sample(file, signal, start_s).ok_or_else(|| ReadError {
+                        path: path.clone(),
+                        reason: format!("no sample of {} at {start_s:.3} s", info.name),
+                    })?;
+                    let mut out = vec![0f32; n];
+                    file.read_physical(signal, first, &mut out)
+                        .map_err(|e| ReadError {
+                            path: path.clone(),
+                            reason: without_path(&e, full),
+                        })?;
+                    Ok(out)
+                })
+                .collect(),
+            (
+                Source::Numpy {
+                    map,
+                    path,
+                    array,
+                    to_uv,
+                    ..
+                },
+                Locator::Row { row },
+            ) => decode_row(map, array, row, *to_uv).ok_or_else(|| ReadError {
+                path: path.clone(),
+                reason: format!("row {row} lies beyond the end of the file"),
+            }),
+            _ => Err(ReadError {
+                path: PathBuf::new(),
+                reason: "window does not match its dataset's layout".to_string(),
+            }),
+        }
+    }
+}
+
+/// A reader error's message without the path it starts with.
+fn without_path(e: &edf::Error, path: &Path) -> String {
+    crate::dataset::reason_without_path(&e.to_string(), path)
+}
+
+/// Index of the sample of `signal` at `start_s` seconds after the first
+/// sample, following EDF+D record onsets.
+fn first_sample(file: &edf::Edf, signal: usize, start_s: f64) -> Option<u64> {
+    let spr = file.header().signals.get(signal)?.samples_per_record as u64;
+    let sfreq = file.header().sfreq_hz(signal)?;
+    if !start_s.is_finite() || start_s < -1e-9 || spr == 0 {
+        return None;
+    }
+    if file.is_continuous() {
+        return Some((start_s * sfreq).round().max(0.0) as u64);
+    }
+    // The last record starting at or before `start_s` (onsets increase).
+    let tolerance_s = 0.5 / sfreq;
+    let (mut lo, mut hi) = (0u64, file.records());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if file.record_onset_s(mid) <= start_s + tolerance_s {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let within = ((start_s - file.record_onset_s(lo)) * sfreq)
+        .round()
+        .max(0.0) as u64;
+    Some(lo * spr + within)
+}
+
+/// One example of `X.npy` as f32 channels, or `None` past the end.
+fn decode_row(map: &[u8], array: &NumpyDataset, row: u64, to_uv: f32) -> Option<Vec<Vec<f32>>> {
+    let size = array.sample_type.size();
+    let per_row = array.channels * array.samples * size;
+    let start = usize::try_from(array.data_offset).ok()? + usize::try_from(row).ok()? * per_row;
+    let bytes = map.get(start..start.checked_add(per_row)?)?;
+    let value = |b: &[u8]| -> f32 {
+        let v = match (array.sample_type, array.big_endian) {
+            (SampleType::Float32, false) => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            (SampleType::Float32, true) => f32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+            (SampleType::Float64, big) => {
+                let a: [u8; 8] = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
+                (if big {
+                    f64::from_be_bytes(a)
+                } else {
+                    f64::from_le_bytes(a)
+                }) as f32
+            }
+            (SampleType::Int16, false) => f32::from(i16::from_le_bytes([b[0], b[1]])),
+            (SampleType::Int16, true) => f32::from(i16::from_be_bytes([b[0], b[1]])),
+        };
+        v * to_uv
+    };
+    Some(
+        bytes
+            .chunks_exact(array.samples * size)
+            .map(|channel| channel.chunks_exact(size).map(value).collect())
+            .collect(),
+    )
+}
+
+impl Dataset {
+    /// The full path of a file given relative to the dataset root.
+    pub fn root_of(&self, relative: &Path) -> PathBuf {
+        if self.root.is_file() {
+            self.root.clone()
+        } else {
+            self.root.join(relative)
+        }
+    }
+}
