@@ -11,11 +11,14 @@
 //! - [`sample`]: the stratified sample of windows an audit reads;
 //! - [`read`]: decoding only the sampled windows, in parallel;
 //! - [`measure`]: per-channel measures of decoded samples;
+//! - [`attribute`]: where outliers come from, with enrichment against
+//!   chance;
 //! - [`tsv`]: the BIDS tables.
 //!
 //! Reading the signals themselves is the job of the [`edf`] crate.
 #![warn(missing_docs)]
 
+pub mod attribute;
 pub mod dataset;
 mod error;
 pub mod measure;
