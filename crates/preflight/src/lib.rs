@@ -13,12 +13,14 @@
 //! - [`measure`]: per-channel measures of decoded samples;
 //! - [`attribute`]: where outliers come from, with enrichment against
 //!   chance;
+//! - [`balance`]: class counts, the majority baseline, class weights;
 //! - [`tsv`]: the BIDS tables.
 //!
 //! Reading the signals themselves is the job of the [`edf`] crate.
 #![warn(missing_docs)]
 
 pub mod attribute;
+pub mod balance;
 pub mod dataset;
 mod error;
 pub mod measure;
