@@ -340,6 +340,27 @@ pub struct Psd {
 }
 
 impl Psd {
+    /// A spectrum from its parts: `power[k]` at `k · sfreq_hz / segment_len`.
+    pub(crate) fn from_parts(
+        sfreq_hz: f64,
+        segment_len: usize,
+        power: Vec<f64>,
+        segments: u64,
+    ) -> Psd {
+        Psd {
+            sfreq_hz,
+            segment_len,
+            power,
+            segments,
+            skipped: 0,
+        }
+    }
+
+    /// Samples per segment (the FFT length).
+    pub fn segment_len(&self) -> usize {
+        self.segment_len
+    }
+
     /// Power per bin, DC first, up to the Nyquist frequency (µV²/Hz for
     /// EEG).
     pub fn power(&self) -> &[f64] {
