@@ -1,12 +1,15 @@
 //! Measures of decoded signals: the numbers every later step decides on.
 //!
 //! Each measure works on one channel's samples (a window or a whole
-//! recording, in physical units), is exact where exactness is affordable,
-//! and merges across blocks, recordings and shards where a dataset needs it.
+//! recording, in physical units: µV for EEG), is exact where exactness is
+//! affordable, and merges across blocks, recordings and shards where a
+//! dataset needs it. The streaming summaries are fed blocks of samples as a
+//! reader decodes them (`push`) and combine with `merge`; none keeps the
+//! samples.
 //!
 //! - [`moments`]: count, NaN/Inf counts, extremes, mean and variance;
-//! - [`quantiles`]: exact quantiles, MAD and IQR of a window, and a mergeable
-//!   sketch for recordings and datasets;
+//! - [`quantiles`]: exact quantiles, MAD and IQR of a window;
+//! - [`sketch`]: a mergeable quantile sketch for recordings and datasets;
 //! - [`histogram`]: amplitude histogram on log-spaced bins from nV to V;
 //! - [`flatness`]: clipping at the digital limits, flat runs and dropout;
 //! - [`spectrum`]: Welch power spectral density;
@@ -17,4 +20,5 @@ pub mod histogram;
 pub mod line_noise;
 pub mod moments;
 pub mod quantiles;
+pub mod sketch;
 pub mod spectrum;
