@@ -7,6 +7,8 @@
 //!   files, NumPy arrays): subjects, recordings, channels, events, and the
 //!   files that could not be read;
 //! - [`measure`]: per-channel measures of decoded samples;
+//! - [`synth`]: synthetic datasets with planted faults and their ground
+//!   truth, and the demo dataset;
 //! - [`tsv`]: the BIDS tables.
 //!
 //! Reading the signals themselves is the job of the [`edf`] crate.
@@ -15,6 +17,7 @@
 pub mod dataset;
 mod error;
 pub mod measure;
+pub mod synth;
 pub mod tsv;
 
 pub use error::Error;
