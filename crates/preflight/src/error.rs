@@ -3,7 +3,8 @@
 //! Problems with one file of a dataset do not stop a run: they become
 //! [`crate::dataset::Unreadable`] entries. An [`Error`] is returned only when
 //! nothing useful can be done, e.g. the dataset path does not exist or a
-//! NumPy dataset's arrays contradict each other.
+//! NumPy dataset's arrays contradict each other, or when a generator setting
+//! is out of range.
 
 use std::path::PathBuf;
 
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A file or folder could not be read.
+    /// A file or folder could not be read or written.
     #[error("{}: {error}", path.display())]
     Io {
         /// The file or folder.
@@ -34,6 +35,25 @@ pub enum Error {
         field: String,
         /// What was found and what was expected.
         reason: String,
+    },
+
+    /// A setting is out of range or contradicts another.
+    #[error("{option}: {reason}")]
+    Config {
+        /// The setting (as the config field or command-line option names it).
+        option: String,
+        /// The value found and what is expected.
+        reason: String,
+    },
+
+    /// An output folder already holds files.
+    #[error(
+        "{}: the folder is not empty; give a new or empty folder (nothing is overwritten)",
+        path.display()
+    )]
+    OutputNotEmpty {
+        /// The folder.
+        path: PathBuf,
     },
 
     /// The path holds nothing preflight can read.

@@ -14,6 +14,8 @@
 //! - [`attribute`]: where outliers come from, with enrichment against
 //!   chance;
 //! - [`balance`]: class counts, the majority baseline, class weights;
+//! - [`synth`]: synthetic datasets with planted faults and their ground
+//!   truth, and the demo dataset;
 //! - [`tsv`]: the BIDS tables.
 //!
 //! Reading the signals themselves is the job of the [`edf`] crate.
@@ -26,6 +28,7 @@ mod error;
 pub mod measure;
 pub mod read;
 pub mod sample;
+pub mod synth;
 pub mod tsv;
 pub mod window;
 
