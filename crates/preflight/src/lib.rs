@@ -11,6 +11,8 @@
 //! - [`sample`]: the stratified sample of windows an audit reads;
 //! - [`read`]: decoding only the sampled windows, in parallel;
 //! - [`measure`]: per-channel measures of decoded samples;
+//! - [`audit`]: the whole check, from sample to findings, exclusions and
+//!   normalization;
 //! - [`attribute`]: where outliers come from, with enrichment against
 //!   chance;
 //! - [`balance`]: class counts, the majority baseline, class weights;
@@ -22,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod attribute;
+pub mod audit;
 pub mod balance;
 pub mod dataset;
 mod error;

@@ -148,6 +148,77 @@ where
         .collect()
 }
 
+/// Decodes the windows `indices` and folds them into one accumulator.
+///
+/// Each recording's windows are folded, in the order given, into a fresh
+/// accumulator from `init`; the recordings' accumulators are then merged
+/// in recording order with `merge`, so the result does not depend on the
+/// number of threads. Recordings are processed in batches of a few per
+/// thread, so at most that many accumulators are alive at once. Windows
+/// that cannot be decoded are returned as errors, one per window.
+pub fn fold_windows<A, I, F, M>(
+    dataset: &Dataset,
+    windows: &Windows,
+    indices: &[usize],
+    config: &ReadConfig,
+    init: I,
+    fold: F,
+    merge: M,
+) -> (A, Vec<ReadError>)
+where
+    A: Send,
+    I: Fn() -> A + Sync,
+    F: Fn(&mut A, &WindowSignals<'_>) + Sync,
+    M: Fn(&mut A, A),
+{
+    let mut groups: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for &index in indices {
+        if let Some(w) = windows.windows.get(index) {
+            groups.entry(w.recording).or_default().push(index);
+        }
+    }
+    let groups: Vec<(u32, Vec<usize>)> = groups.into_iter().collect();
+    let batch = 2 * rayon::current_num_threads().max(1);
+
+    let mut total = init();
+    let mut errors = Vec::new();
+    for chunk in groups.chunks(batch) {
+        let done: Vec<(A, Vec<ReadError>)> = chunk
+            .par_iter()
+            .map(|(recording, members)| {
+                let mut acc = init();
+                let mut errs = Vec::new();
+                match Source::open(dataset, windows, *recording, config) {
+                    Err(e) => errs.extend(members.iter().map(|_| e.clone())),
+                    Ok(source) => {
+                        for &index in members {
+                            let window = windows.windows[index];
+                            match source.decode(&window, windows.duration_s) {
+                                Ok(samples) => fold(
+                                    &mut acc,
+                                    &WindowSignals {
+                                        index,
+                                        window,
+                                        channels: source.channels(),
+                                        samples: &samples,
+                                    },
+                                ),
+                                Err(e) => errs.push(e),
+                            }
+                        }
+                    }
+                }
+                (acc, errs)
+            })
+            .collect();
+        for (acc, errs) in done {
+            merge(&mut total, acc);
+            errors.extend(errs);
+        }
+    }
+    (total, errors)
+}
+
 /// An open recording or NumPy array.
 enum Source {
     Edf {

@@ -1,0 +1,446 @@
+//! The audit: sample, measure, detect, attribute, confirm, plan,
+//! normalize, balance.
+//!
+//! [`audit`] runs the whole check on a discovered [`Dataset`]:
+//!
+//! 1. the dataset's labelled windows ([`crate::window`]) and a stratified
+//!    sample of them ([`crate::sample`]), or every window with
+//!    [`AuditConfig::full`];
+//! 2. features of each sampled window × channel ([`features`]), decoded
+//!    by random access ([`crate::read`]);
+//! 3. outlier cells by robust z-scores and absolute criteria ([`detect`]);
+//! 4. attribution of outlier windows to recordings and subjects
+//!    ([`crate::attribute`]) and findings per recording × channel with a
+//!    cause ([`finding`]);
+//! 5. confirmation: every window of the implicated recordings is measured
+//!    and judged against the sample's yardstick, which gives each finding
+//!    its extent in time;
+//! 6. the exclusion plan at the level asked ([`plan`]);
+//! 7. normalization statistics of the clean data ([`normalize`]) and the
+//!    class balance ([`crate::balance`]).
+//!
+//! The result, an [`Audit`], is what `report.json` holds.
+
+pub mod detect;
+pub mod features;
+pub mod finding;
+pub mod normalize;
+pub mod plan;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::attribute::{attribute, AttributeConfig, Attribution};
+use crate::balance::{balance, Balance};
+use crate::dataset::{Dataset, Layout};
+use crate::measure::line_noise::LineNoiseConfig;
+use crate::read::{map_windows, ReadConfig};
+use crate::sample::{stratified_sample, Allocation, SampleConfig, SampleSize};
+use crate::window::{windows, SkipReason, WindowSource, Windows};
+
+use detect::{DetectConfig, Reference};
+use features::{FeatureMaker, FeatureTable};
+use finding::{Cause, Finding, FindingConfig};
+use normalize::{normalization, ChannelNormalization};
+use plan::{ExcludeLevel, Exclusions};
+
+/// The schema name of [`Audit`] as JSON.
+pub const SCHEMA: &str = "preflight.audit/1";
+
+/// Everything an audit can be told.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditConfig {
+    /// How windows are made.
+    pub windows: WindowSource,
+    /// The sample.
+    pub sample: SampleConfig,
+    /// Measure every window instead of a sample.
+    pub full: bool,
+    /// Decoding.
+    pub read: ReadConfig,
+    /// Outlier thresholds.
+    pub detect: DetectConfig,
+    /// Finding significance.
+    pub finding: FindingConfig,
+    /// Attribution significance.
+    pub attribute: AttributeConfig,
+    /// Mains candidates and the line-noise rule.
+    pub line: LineNoiseConfig,
+    /// What an exclusion removes.
+    pub exclude: ExcludeLevel,
+}
+
+/// Steps of an audit, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Measuring the sampled windows.
+    Sample,
+    /// Measuring every window of the implicated recordings.
+    Confirm,
+    /// Measuring the normalization statistics.
+    Normalize,
+}
+
+/// The dataset as the audit saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetSummary {
+    /// The path given.
+    pub root: String,
+    /// `bids`, `folder`, `file` or `numpy`.
+    pub layout: Layout,
+    /// Subjects.
+    pub subjects: usize,
+    /// Recordings read.
+    pub recordings: usize,
+    /// Files that could not be read, with the reason.
+    pub unreadable: Vec<(String, String)>,
+    /// Labelled windows.
+    pub windows: usize,
+    /// Window length, s.
+    pub window_s: f64,
+    /// Windows left out, by reason.
+    pub windows_skipped: BTreeMap<SkipReason, usize>,
+}
+
+/// One row of the allocation table, with names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AllocationRow {
+    /// Subject label.
+    pub subject: String,
+    /// Class name.
+    pub class: String,
+    /// Windows in the stratum.
+    pub available: usize,
+    /// Exact proportional share of the requested size.
+    pub share: f64,
+    /// Windows sampled.
+    pub sampled: usize,
+    /// Why.
+    pub allocation: Allocation,
+}
+
+/// What was sampled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampleSummary {
+    /// `fraction`, `count` or `full`.
+    pub size: SampleSize,
+    /// The size asked for before floors.
+    pub requested: usize,
+    /// Windows sampled.
+    pub sampled: usize,
+    /// Windows measured in all (sample and confirmation).
+    pub measured: usize,
+    /// Recordings measured in full to confirm findings.
+    pub confirmed_recordings: Vec<String>,
+    /// Per stratum.
+    pub strata: Vec<AllocationRow>,
+}
+
+/// A dataset-wide observation that is not a fault of one recording.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Note {
+    /// `subject_gain`, `dataset_mains`.
+    pub kind: String,
+    /// Subject it concerns, if one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Plain words.
+    pub text: String,
+}
+
+/// A window that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadProblem {
+    /// Recording.
+    pub recording: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The result of [`audit`]; `report.json` is its JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Audit {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// The dataset.
+    pub dataset: DatasetSummary,
+    /// The sample and its allocation table.
+    pub sample: SampleSummary,
+    /// Where the outliers of the sample are.
+    pub attribution: Attribution,
+    /// Mains frequency detected across the sample, Hz.
+    pub mains_hz: Option<f64>,
+    /// Findings, by recording then channel.
+    pub findings: Vec<Finding>,
+    /// Dataset-wide observations.
+    pub notes: Vec<Note>,
+    /// What to leave out.
+    pub exclusions: Exclusions,
+    /// Per-channel statistics of the clean data.
+    pub normalization: Vec<ChannelNormalization>,
+    /// Class balance of all windows.
+    pub balance: Balance,
+    /// Windows that could not be decoded (at most 100 listed).
+    pub read_problems: Vec<ReadProblem>,
+    /// Windows that could not be decoded, in all.
+    pub read_problem_count: usize,
+}
+
+/// Runs the audit. `progress` hears of each stage and the windows it
+/// will decode.
+pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, usize)) -> Audit {
+    // Windows and the sample.
+    let windows = windows(dataset, &config.windows);
+    let sample_config = SampleConfig {
+        size: if config.full {
+            SampleSize::Full
+        } else {
+            config.sample.size
+        },
+        ..config.sample.clone()
+    };
+    let sample = stratified_sample(&windows, &sample_config);
+    let maker = FeatureMaker::new(
+        window_lengths(dataset, &windows, config),
+        config.line.clone(),
+    );
+
+    // Features of the sample, and the yardstick they give.
+    progress(Stage::Sample, sample.windows.len());
+    let mut problems = Vec::new();
+    let mut table = measure(
+        dataset,
+        &windows,
+        &sample.windows,
+        config,
+        &maker,
+        &mut problems,
+    );
+    let reference = Reference::of(&table, &config.detect);
+    let outliers = reference.outliers(&table, &config.detect);
+    let cells: Vec<(usize, u32)> = outliers.iter().map(|o| (o.window, o.channel)).collect();
+    let attribution = attribute(
+        &windows,
+        &sample.windows,
+        &cells,
+        &table.channels,
+        &config.attribute,
+    );
+    let mut findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
+
+    // Confirmation: every window of the implicated recordings.
+    let mut confirmed = BTreeSet::new();
+    let mut measured: Vec<usize> = sample.windows.clone();
+    if !config.full && !findings.is_empty() {
+        let implicated: BTreeSet<String> = findings.iter().map(|f| f.recording.clone()).collect();
+        let in_sample: BTreeSet<usize> = sample.windows.iter().copied().collect();
+        let extra: Vec<usize> = (0..windows.windows.len())
+            .filter(|i| !in_sample.contains(i))
+            .filter(|&i| {
+                let r = windows.windows[i].recording as usize;
+                implicated.contains(&windows.recordings[r])
+            })
+            .collect();
+        progress(Stage::Confirm, extra.len());
+        let more = measure(dataset, &windows, &extra, config, &maker, &mut problems);
+        table = merge_tables(table, more);
+        let outliers = reference.outliers(&table, &config.detect);
+        findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
+        confirmed = implicated;
+        measured.extend(extra);
+        measured.sort_unstable();
+    }
+    let notes = explain_away(&windows, &table, &mut findings);
+    let mut notes = notes;
+    let mains_hz = dataset_mains(&table, &config.line, &mut notes);
+
+    // The plan and the clean statistics.
+    let outliers = reference.outliers(&table, &config.detect);
+    let exclusions = plan::plan(&windows, &table, &outliers, &findings, config.exclude);
+    progress(Stage::Normalize, measured.len());
+    let (normalization, errors) = normalization(
+        dataset,
+        &windows,
+        &measured,
+        &config.read,
+        |window, channel| exclusions.is_excluded(&windows, window, channel),
+    );
+    // The same windows failed in the feature pass; count them once.
+    drop(errors);
+
+    let read_problem_count = problems.len();
+    problems.truncate(100);
+    Audit {
+        schema: SCHEMA,
+        dataset: DatasetSummary {
+            root: dataset.root.display().to_string(),
+            layout: dataset.layout,
+            subjects: windows.subjects.len(),
+            recordings: windows.recordings.len(),
+            unreadable: dataset
+                .unreadable
+                .iter()
+                .map(|u| (u.path.display().to_string(), u.reason.clone()))
+                .collect(),
+            windows: windows.windows.len(),
+            window_s: windows.duration_s,
+            windows_skipped: windows.skipped.clone(),
+        },
+        sample: SampleSummary {
+            size: sample_config.size,
+            requested: sample.requested,
+            sampled: sample.windows.len(),
+            measured: measured.len(),
+            confirmed_recordings: confirmed.into_iter().collect(),
+            strata: sample
+                .strata
+                .iter()
+                .map(|s| AllocationRow {
+                    subject: windows.subjects[s.subject as usize].clone(),
+                    class: windows.classes[s.class as usize].clone(),
+                    available: s.available,
+                    share: s.share,
+                    sampled: s.sampled,
+                    allocation: s.allocation,
+                })
+                .collect(),
+        },
+        attribution,
+        mains_hz,
+        findings,
+        notes,
+        exclusions,
+        normalization,
+        balance: balance(&windows),
+        read_problems: problems,
+        read_problem_count,
+    }
+}
+
+/// Samples per window for every sampling rate of the dataset.
+fn window_lengths(dataset: &Dataset, windows: &Windows, config: &AuditConfig) -> BTreeSet<usize> {
+    let mut lengths = BTreeSet::new();
+    for r in &dataset.recordings {
+        for c in &r.channels {
+            lengths.insert((windows.duration_s * c.sfreq_hz).round() as usize);
+        }
+    }
+    if let (Some(np), Some(_)) = (&dataset.numpy, config.read.numpy_sfreq_hz) {
+        lengths.insert(np.samples);
+    }
+    lengths
+}
+
+fn measure(
+    dataset: &Dataset,
+    windows: &Windows,
+    indices: &[usize],
+    config: &AuditConfig,
+    maker: &FeatureMaker,
+    problems: &mut Vec<ReadProblem>,
+) -> FeatureTable {
+    let results = map_windows(dataset, windows, indices, &config.read, |s| maker.window(s));
+    let mut rows = Vec::with_capacity(indices.len());
+    for (result, &index) in results.into_iter().zip(indices) {
+        match result {
+            Ok(features) => rows.push((index, features)),
+            Err(e) => problems.push(ReadProblem {
+                recording: e.path.display().to_string(),
+                reason: e.reason,
+            }),
+        }
+    }
+    FeatureTable::from_windows(rows)
+}
+
+/// Rows of both tables, channels matched by name, rows by window index.
+fn merge_tables(a: FeatureTable, b: FeatureTable) -> FeatureTable {
+    let mut rows = Vec::with_capacity(a.rows.len() + b.rows.len());
+    for t in [a, b] {
+        for row in t.rows {
+            let features = t
+                .channels
+                .iter()
+                .zip(row.channels)
+                .filter_map(|(name, f)| f.map(|f| (name.clone(), f)))
+                .collect();
+            rows.push((row.window, features));
+        }
+    }
+    rows.sort_by_key(|(w, _)| *w);
+    FeatureTable::from_windows(rows)
+}
+
+/// A subject whose channels are "high amplitude" nearly everywhere, with
+/// no other reason, is a person with a larger signal, not a fault: those
+/// findings become a note.
+fn explain_away(windows: &Windows, table: &FeatureTable, findings: &mut Vec<Finding>) -> Vec<Note> {
+    let mut notes = Vec::new();
+    let channels = table.channels.len().max(1);
+    let mut per_subject: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.cause == Cause::HighAmplitude) {
+        *per_subject.entry(f.subject.clone()).or_insert(0) += 1;
+    }
+    for (subject, n) in per_subject {
+        let recordings = windows
+            .recordings
+            .iter()
+            .zip(&windows.recording_subject)
+            .filter(|(_, &s)| windows.subjects.get(s as usize) == Some(&subject))
+            .count()
+            .max(1);
+        if 2 * n >= recordings * channels {
+            findings.retain(|f| !(f.subject == subject && f.cause == Cause::HighAmplitude));
+            notes.push(Note {
+                kind: "subject_gain".to_string(),
+                subject: Some(subject.clone()),
+                text: format!(
+                    "Subject {subject} is larger than the others on most channels of every \
+                     recording, with clean spectra: a difference between people, not a fault. \
+                     Per-subject normalization removes it."
+                ),
+            });
+        }
+    }
+    notes
+}
+
+/// The mains frequency across the sample: the candidate with the most
+/// cells whose line ratio passes the rule; a note when most cells of the
+/// dataset carry it.
+fn dataset_mains(
+    table: &FeatureTable,
+    config: &LineNoiseConfig,
+    notes: &mut Vec<Note>,
+) -> Option<f64> {
+    let threshold = 10f64.powf(config.threshold_db / 10.0);
+    let mut votes: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut cells = 0usize;
+    for row in &table.rows {
+        for f in row.channels.iter().flatten() {
+            cells += 1;
+            if let Some((hz, ratio)) = f.line {
+                if f64::from(ratio) >= threshold {
+                    *votes.entry(hz as u32).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    let (hz, n) = votes
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+    if 2 * n >= cells {
+        notes.push(Note {
+            kind: "dataset_mains".to_string(),
+            subject: None,
+            text: format!(
+                "{:.0}% of sampled windows × channels carry {hz} Hz line noise: the whole \
+                 dataset was recorded near mains; a notch or zapline filter at {hz} Hz and \
+                 harmonics helps every recording.",
+                100.0 * n as f64 / cells as f64
+            ),
+        });
+    }
+    Some(f64::from(hz))
+}

@@ -1,0 +1,173 @@
+//! What to normalize with: per-channel statistics of the clean data, and
+//! how badly the outliers would have squashed it.
+//!
+//! The windows measured (the sample, or every window with `--full`) are
+//! decoded once more and every finite sample is fed to two accumulators
+//! per channel: one for all samples, one for the clean ones (those the
+//! exclusion plan keeps). Mean and standard deviation come from
+//! [`Moments`] (exact, numerically stable), median and IQR from the
+//! [`QuantileSketch`] (within its relative accuracy, 0.5% by default).
+//!
+//! Two numbers say what leaving the outliers in would cost:
+//!
+//! - the compression factor `std(all) / std(clean)`: how many times
+//!   smaller the clean signal is after z-scoring with the polluted
+//!   statistics;
+//! - the clean share: the clean signal's central 99% range
+//!   (`q99.5 − q0.5`) over the whole range of all samples (`max − min`),
+//!   the share of the normalized value range the real signal would
+//!   occupy, the rest being taken by outliers.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::dataset::Dataset;
+use crate::measure::moments::Moments;
+use crate::measure::sketch::QuantileSketch;
+use crate::read::{fold_windows, ReadConfig, ReadError, WindowSignals};
+use crate::window::Windows;
+
+/// Normalization statistics of one channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelNormalization {
+    /// Channel name.
+    pub channel: String,
+    /// Unit of the statistics (`uV` for voltages).
+    pub unit: String,
+    /// Clean samples measured.
+    pub samples: u64,
+    /// Mean of the clean samples.
+    pub mean: Option<f64>,
+    /// Standard deviation (ddof 0) of the clean samples.
+    pub std: Option<f64>,
+    /// Median of the clean samples.
+    pub median: Option<f64>,
+    /// Interquartile range of the clean samples.
+    pub iqr: Option<f64>,
+    /// All samples measured, outliers included.
+    pub samples_all: u64,
+    /// Mean of all samples.
+    pub mean_all: Option<f64>,
+    /// Standard deviation of all samples.
+    pub std_all: Option<f64>,
+    /// `std_all / std`.
+    pub compression: Option<f64>,
+    /// `(q99.5 − q0.5 of clean) / (max − min of all)`.
+    pub clean_share: Option<f64>,
+}
+
+struct Acc {
+    unit: String,
+    all: Moments,
+    clean: Moments,
+    all_sketch: QuantileSketch,
+    clean_sketch: QuantileSketch,
+}
+
+impl Default for Acc {
+    fn default() -> Self {
+        Acc {
+            unit: String::new(),
+            all: Moments::new(),
+            clean: Moments::new(),
+            all_sketch: QuantileSketch::new(),
+            clean_sketch: QuantileSketch::new(),
+        }
+    }
+}
+
+impl Acc {
+    fn merge(&mut self, other: Acc) {
+        if self.unit.is_empty() {
+            self.unit = other.unit;
+        }
+        self.all.merge(&other.all);
+        self.clean.merge(&other.clean);
+        self.all_sketch.merge(&other.all_sketch);
+        self.clean_sketch.merge(&other.clean_sketch);
+    }
+}
+
+/// Measures the normalization of `indices` (into `windows.windows`),
+/// calling `is_excluded(window index, channel name)` to tell clean samples
+/// from the rest. Channels come out in name order.
+pub fn normalization<E>(
+    dataset: &Dataset,
+    windows: &Windows,
+    indices: &[usize],
+    config: &ReadConfig,
+    is_excluded: E,
+) -> (Vec<ChannelNormalization>, Vec<ReadError>)
+where
+    E: Fn(usize, &str) -> bool + Sync,
+{
+    let fold = |acc: &mut BTreeMap<String, Acc>, s: &WindowSignals<'_>| {
+        for (info, samples) in s.channels.iter().zip(s.samples) {
+            let a = acc.entry(info.name.clone()).or_default();
+            if a.unit.is_empty() {
+                a.unit = info.unit.clone();
+            }
+            a.all.push(samples);
+            a.all_sketch.push(samples);
+            if !is_excluded(s.index, &info.name) {
+                a.clean.push(samples);
+                a.clean_sketch.push(samples);
+            }
+        }
+    };
+    let merge = |total: &mut BTreeMap<String, Acc>, part: BTreeMap<String, Acc>| {
+        for (name, a) in part {
+            total.entry(name).or_default().merge(a);
+        }
+    };
+    let (accs, errors) = fold_windows(
+        dataset,
+        windows,
+        indices,
+        config,
+        BTreeMap::new,
+        fold,
+        merge,
+    );
+
+    let channels = accs
+        .into_iter()
+        .map(|(channel, a)| {
+            let std = a.clean.std(0);
+            let std_all = a.all.std(0);
+            let range_all = match (a.all.min(), a.all.max()) {
+                (Some(lo), Some(hi)) if hi > lo => Some(hi - lo),
+                _ => None,
+            };
+            let central = match (
+                a.clean_sketch.quantile(0.005),
+                a.clean_sketch.quantile(0.995),
+            ) {
+                (Some(lo), Some(hi)) => Some(hi - lo),
+                _ => None,
+            };
+            ChannelNormalization {
+                channel,
+                unit: a.unit,
+                samples: a.clean.count(),
+                mean: a.clean.mean(),
+                std,
+                median: a.clean_sketch.quantile(0.5),
+                iqr: a.clean_sketch.iqr(),
+                samples_all: a.all.count(),
+                mean_all: a.all.mean(),
+                std_all,
+                compression: match (std_all, std) {
+                    (Some(all), Some(clean)) if clean > 0.0 => Some(all / clean),
+                    _ => None,
+                },
+                clean_share: match (central, range_all) {
+                    (Some(c), Some(r)) => Some((c / r).min(1.0)),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    (channels, errors)
+}
