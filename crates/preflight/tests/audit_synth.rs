@@ -62,3 +62,137 @@ fn detached_contacts_are_found_exactly_and_the_control_is_not() {
     eprintln!("{}", report.attribution.summary);
     assert_eq!(found, planted);
 }
+
+/// (recording, channel, cause) triples.
+type Triples = BTreeSet<(String, String, String)>;
+
+/// What the audit found and what was planted, with the recording's length
+/// and each planted fault's span (for telling whole-recording faults).
+fn found_and_planted(
+    config: &SynthConfig,
+    audit_config: &AuditConfig,
+) -> (Triples, Vec<((String, String, String), bool)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = generate(config, dir.path()).unwrap();
+    let dataset = discover(dir.path(), &DiscoverConfig::default()).unwrap();
+    let report = audit(&dataset, audit_config, &|_, _| {});
+    let found = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.recording.clone(),
+                f.channel.clone(),
+                f.cause.name().to_string(),
+            )
+        })
+        .collect();
+    let planted = truth
+        .faults
+        .iter()
+        .map(|f| {
+            // Bursts are short events inside their span, never the whole of it.
+            let whole =
+                f.kind != "bursts" && f.onset_s <= 0.0 && f.duration_s >= truth.duration_s - 1e-9;
+            (
+                (f.recording.clone(), f.channel.clone(), f.kind.clone()),
+                whole,
+            )
+        })
+        .collect();
+    (found, planted)
+}
+
+/// Recall and precision per fault kind over seeds 0-4 of synth's default
+/// dataset (one fault of each kind per seed).
+fn sweep(audit_config: &AuditConfig, whole_only: bool) -> Vec<(String, f64, f64)> {
+    let mut per_kind: std::collections::BTreeMap<String, (usize, usize, usize)> =
+        Default::default();
+    for seed in 0..5 {
+        let config = SynthConfig {
+            seed,
+            ..SynthConfig::default()
+        };
+        let (found, planted) = found_and_planted(&config, audit_config);
+        let considered: Triples = planted
+            .iter()
+            .filter(|(_, whole)| *whole || !whole_only)
+            .map(|(t, _)| t.clone())
+            .collect();
+        let all_planted: BTreeSet<(String, String)> = planted
+            .iter()
+            .map(|((r, c, _), _)| (r.clone(), c.clone()))
+            .collect();
+        for t in &considered {
+            let e = per_kind.entry(t.2.clone()).or_default();
+            e.0 += 1;
+            if found.contains(t) {
+                e.1 += 1;
+            }
+        }
+        // A finding on a channel where nothing was planted, or with the
+        // wrong cause, is a false positive of the kind it claims.
+        for f in &found {
+            let right = considered.contains(f)
+                || (whole_only && all_planted.contains(&(f.0.clone(), f.1.clone())));
+            if !right {
+                per_kind.entry(f.2.clone()).or_default().2 += 1;
+            }
+        }
+    }
+    per_kind
+        .into_iter()
+        .map(|(kind, (planted, hit, wrong))| {
+            let recall = if planted == 0 {
+                1.0
+            } else {
+                hit as f64 / planted as f64
+            };
+            let claimed = hit + wrong;
+            let precision = if claimed == 0 {
+                1.0
+            } else {
+                hit as f64 / claimed as f64
+            };
+            (kind, recall, precision)
+        })
+        .collect()
+}
+
+#[test]
+fn full_audit_finds_every_fault_kind_in_five_seeds() {
+    let config = AuditConfig {
+        full: true,
+        ..AuditConfig::default()
+    };
+    let results = sweep(&config, false);
+    let kinds: Vec<&str> = results.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "bursts",
+            "clipping",
+            "dc_offset",
+            "detached",
+            "flat",
+            "mains"
+        ]
+    );
+    for (kind, recall, precision) in results {
+        assert!(
+            recall >= 0.95 && precision >= 0.95,
+            "{kind}: recall {recall}, precision {precision}"
+        );
+    }
+}
+
+#[test]
+fn sampled_audit_finds_faults_that_span_whole_recordings() {
+    let results = sweep(&AuditConfig::default(), true);
+    for (kind, recall, precision) in results {
+        assert!(
+            recall >= 0.95 && precision >= 0.95,
+            "{kind}: recall {recall}, precision {precision}"
+        );
+    }
+}

@@ -2,9 +2,11 @@
 //! more outliers than chance, with its cause and evidence.
 //!
 //! For each recording × channel, the outlier windows among its measured
-//! windows are tested against the sample's overall share of outlier cells
-//! (the hypergeometric tail of [`crate::attribute::enrichment`], Bonferroni
-//! over all recording × channel pairs). An absolute criterion (NaN, Inf,
+//! windows are tested against the share of outlier cells elsewhere (the
+//! hypergeometric tail of [`crate::attribute::enrichment`], Bonferroni
+//! over all recording × channel pairs). Pairs that are outliers in most of
+//! their windows are left out of that share, so that a detached electrode
+//! does not make the bursts of another channel look like chance. An absolute criterion (NaN, Inf,
 //! flat, clipped) needs one window; the others need
 //! [`FindingConfig::min_windows`] and significance.
 //!
@@ -12,8 +14,10 @@
 //! order: NaN, Inf, flat, clipped (when they mark at least half of them);
 //! then a detached or floating electrode (line noise together with an
 //! offset or an amplitude a hundred times the channel's); mains line noise;
-//! a DC offset; high-frequency noise; high amplitude, called bursts when
-//! it marks under half of the recording's windows; low amplitude.
+//! a DC offset; high amplitude, called bursts when it marks under half of
+//! the recording's windows (broadband bursts raise the high-frequency ratio
+//! too, so amplitude is asked first); high-frequency noise alone; low
+//! amplitude.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -190,12 +194,33 @@ pub fn findings(
         }
     }
 
+    // Pairs that are outliers in most of their windows are explained
+    // already; their cells would only inflate what chance gives the rest.
+    let is_dominant = |recording: &u32, hits: &Vec<&Outlier>| {
+        let draws = measured.get(recording).copied().unwrap_or(0);
+        hits.len() >= config.min_windows && 2 * hits.len() >= draws
+    };
+    let (mut null_cells, mut null_outliers) = (cells, outlier_cells);
+    for ((recording, _), hits) in &by_pair {
+        if is_dominant(recording, hits) {
+            let draws = measured.get(recording).copied().unwrap_or(0);
+            null_cells -= draws.min(null_cells);
+            null_outliers -= hits.len().min(null_outliers);
+        }
+    }
+
     let table_lf = LogFactorials::up_to(cells);
     let mut out = Vec::new();
     for ((recording, channel), hits) in by_pair {
         let draws = measured.get(&recording).copied().unwrap_or(0);
         let k = hits.len();
-        let p = hypergeometric_upper_tail(k, cells, outlier_cells, draws, &table_lf).unwrap_or(1.0);
+        let (population, successes) = if is_dominant(&recording, &hits) {
+            (cells, outlier_cells)
+        } else {
+            (null_cells, null_outliers)
+        };
+        let p =
+            hypergeometric_upper_tail(k, population, successes, draws, &table_lf).unwrap_or(1.0);
         let absolute = hits.iter().any(|o| o.reasons.is_absolute());
         let significant = k >= config.min_windows && p * (pairs as f64) < config.alpha;
         if !(absolute || significant) {
@@ -278,14 +303,14 @@ pub fn findings(
             Cause::Mains
         } else if count(Reasons::OFFSET) >= half {
             Cause::DcOffset
-        } else if count(Reasons::HF_NOISE) >= half {
-            Cause::HfNoise
         } else if count(Reasons::HIGH_AMPLITUDE) >= half {
             if 2 * k < draws {
                 Cause::Bursts
             } else {
                 Cause::HighAmplitude
             }
+        } else if count(Reasons::HF_NOISE) >= half {
+            Cause::HfNoise
         } else if count(Reasons::LOW_AMPLITUDE) >= half {
             Cause::LowAmplitude
         } else {
