@@ -64,14 +64,15 @@ fn detached_contacts_are_found_exactly_and_the_control_is_not() {
 }
 
 /// (recording, channel, cause) triples.
-type Triples = BTreeSet<(String, String, String)>;
+type Triple = (String, String, String);
+type Triples = BTreeSet<Triple>;
 
 /// What the audit found and what was planted, with the recording's length
 /// and each planted fault's span (for telling whole-recording faults).
 fn found_and_planted(
     config: &SynthConfig,
     audit_config: &AuditConfig,
-) -> (Triples, Vec<((String, String, String), bool)>) {
+) -> (Triples, Vec<(Triple, bool)>) {
     let dir = tempfile::tempdir().unwrap();
     let truth = generate(config, dir.path()).unwrap();
     let dataset = discover(dir.path(), &DiscoverConfig::default()).unwrap();
