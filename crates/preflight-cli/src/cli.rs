@@ -27,6 +27,10 @@ pub enum Command {
     /// One recording decoded to physical units (µV for voltages) as a float32
     /// NumPy array (channels × samples) with a JSON sidecar.
     Convert(ConvertArgs),
+    /// The whole check: a stratified sample of windows, the outliers in it,
+    /// where they come from and why, what to exclude, what to normalize with,
+    /// and the class balance.
+    Audit(Box<AuditArgs>),
 }
 
 /// How to find a dataset's recordings.
@@ -77,4 +81,106 @@ pub struct ConvertArgs {
     /// sampling rate. Default: all channels at the most common rate.
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub channels: Option<Vec<String>>,
+}
+
+/// Arguments of `preflight audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+
+    /// Window around each event, seconds from its onset: START:END.
+    #[arg(
+        long,
+        default_value = "-0.2:0.8",
+        value_name = "START:END",
+        allow_hyphen_values = true
+    )]
+    pub window: String,
+
+    /// Which event labels are classes: NAME=LABEL,LABEL;NAME=LABEL merges
+    /// labels under names, LABEL,LABEL keeps those. Default: every label.
+    #[arg(long, value_name = "MAP")]
+    pub classes: Option<String>,
+
+    /// Fixed-length windows of this many seconds instead of event windows,
+    /// labelled with --label-participants or --labels.
+    #[arg(long, value_name = "SECONDS")]
+    pub fixed: Option<f64>,
+
+    /// participants.tsv column that labels fixed-length windows.
+    #[arg(long, value_name = "COLUMN", requires = "fixed")]
+    pub label_participants: Option<String>,
+
+    /// CSV or TSV of `subject,label` or `recording,label` rows that labels
+    /// fixed-length windows.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "fixed",
+        conflicts_with = "label_participants"
+    )]
+    pub labels: Option<PathBuf>,
+
+    /// Share of windows to sample.
+    #[arg(long, default_value_t = 0.001, value_name = "SHARE", conflicts_with_all = ["count", "full"])]
+    pub fraction: f64,
+
+    /// Number of windows to sample instead of a share.
+    #[arg(long, value_name = "N", conflicts_with = "full")]
+    pub count: Option<usize>,
+
+    /// Measure every window instead of a sample (finds short faults a
+    /// sample misses; reads the whole dataset).
+    #[arg(long)]
+    pub full: bool,
+
+    /// Least windows sampled per subject × class stratum.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_per_stratum: usize,
+
+    /// Least windows sampled per recording.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub min_per_recording: usize,
+
+    /// Seed of the sample.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// What an exclusion removes: recording, channel or window.
+    #[arg(long, default_value = "recording", value_name = "LEVEL")]
+    pub exclude: String,
+
+    /// Robust z-score above which a window's amplitude, offset, line noise
+    /// or high-frequency noise is an outlier.
+    #[arg(long, default_value_t = 5.0, value_name = "Z")]
+    pub z: f64,
+
+    /// Exit with code 1 when findings of these causes are present: a comma
+    /// list (detached,mains,flat,clipping,nan,inf,dc_offset,bursts,
+    /// hf_noise,high_amplitude,low_amplitude), `any` or `none`.
+    #[arg(long, default_value = "any", value_name = "CAUSES")]
+    pub fail_on: String,
+
+    /// Folder for report.json, normalization.json and exclusions.tsv.
+    #[arg(long, short, default_value = "preflight-report", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Print report.json on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write channels.tsv files marking bad channels (status,
+    /// status_description) into this BIDS derivative folder.
+    #[arg(long, value_name = "DIR")]
+    pub bids_derivative: Option<PathBuf>,
+
+    /// Sampling rate of a NumPy dataset, Hz (needed for spectra).
+    #[arg(long, value_name = "HZ")]
+    pub sfreq: Option<f64>,
+
+    /// Factor from a NumPy dataset's values to µV (1e6 if they are volts).
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    pub numpy_to_uv: f64,
 }

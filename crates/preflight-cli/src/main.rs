@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Convert(args) => commands::convert::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

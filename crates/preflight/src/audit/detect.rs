@@ -5,12 +5,20 @@
 //! - absolute: any NaN or Inf, a flat window, samples at the digital
 //!   limits;
 //! - relative, by robust z-scores per channel across the sample:
-//!   `z = (v − median) / (1.4826 · MAD)` of the log standard deviation
-//!   (amplitude, both ways), of the mean (offset), of the log line-noise
-//!   ratio and of the log high-frequency ratio. Logs make a gain of 3×
-//!   between people a shift of 1.1 rather than a factor, so a subject who
-//!   is larger everywhere is far less extreme than an electrode that is
-//!   1000× larger.
+//!   `z = (v − median) / (1.4826 · MAD)` of the amplitude, of the mean
+//!   (offset), of the log line-noise ratio and of the log high-frequency
+//!   ratio.
+//!
+//! Amplitude is judged relative to the window's own level: the median,
+//! over the window's channels, of the log standard deviation. A person
+//! whose signal is three times larger everywhere raises every channel and
+//! the level with them, so the residual `ln std − level` stays ordinary,
+//! while one electrode a thousand times larger stands out of its window.
+//! The level itself is judged across the sample too, but only a level at
+//! least [`DetectConfig::level_min_ratio`] times the sample's median
+//! counts (a broken amplifier, not a large head). Windows with fewer than
+//! [`MIN_CHANNELS_FOR_LEVEL`] channels have no level of their own and are
+//! judged on the raw log standard deviation.
 //!
 //! The reference (medians and MADs) comes from the sample and is kept in a
 //! [`Reference`], so that a later full pass over implicated recordings is
@@ -38,6 +46,13 @@ pub struct DetectConfig {
     pub line_z: f64,
     /// … provided the ratio is also at least this (default 10, i.e. 10 dB).
     pub line_min_ratio: f64,
+    /// A line-noise ratio at least this is mains noise whatever the other
+    /// windows show (default 100, i.e. 20 dB). The ratio of one 1 s
+    /// window scatters widely (its peak and flank bins are single
+    /// periodogram values), so the robust z alone misses windows of a
+    /// channel with strong mains; a clean spectrum reaches 20 dB over its
+    /// flanks with a chance of the order of e^-50.
+    pub line_abs_ratio: f64,
     /// Robust z of the log high-frequency ratio (default 5).
     pub hf_z: f64,
     /// Share of samples at the digital limits that makes a clipped cell
@@ -47,6 +62,36 @@ pub struct DetectConfig {
     /// (default 0.05): keeps a channel that barely varies across the
     /// sample from turning noise into outliers.
     pub min_log_spread: f64,
+    /// A window whose level (median log std over its channels) is above
+    /// the sample's by `amplitude_z` spreads is high-amplitude on every
+    /// channel only if it is also this many times the median (default 10).
+    pub level_min_ratio: f64,
+}
+
+/// Channels a window needs for its own amplitude level.
+pub const MIN_CHANNELS_FOR_LEVEL: usize = 4;
+
+/// The median log standard deviation over a window's channels, or `None`
+/// with fewer than [`MIN_CHANNELS_FOR_LEVEL`] usable channels.
+pub fn window_level(cells: &[Option<ChannelFeatures>]) -> Option<f64> {
+    let mut logs: Vec<f64> = cells
+        .iter()
+        .flatten()
+        .filter(|f| !f.is_flat)
+        .filter_map(|f| f.std_uv)
+        .filter(|&s| s > 0.0 && s.is_finite())
+        .map(|s| f64::from(s).ln())
+        .collect();
+    if logs.len() < MIN_CHANNELS_FOR_LEVEL {
+        return None;
+    }
+    logs.sort_by(f64::total_cmp);
+    let n = logs.len();
+    Some(if n % 2 == 1 {
+        logs[n / 2]
+    } else {
+        0.5 * (logs[n / 2 - 1] + logs[n / 2])
+    })
 }
 
 impl Default for DetectConfig {
@@ -57,9 +102,11 @@ impl Default for DetectConfig {
             offset_min_uv: 1000.0,
             line_z: 5.0,
             line_min_ratio: 10.0,
+            line_abs_ratio: 100.0,
             hf_z: 5.0,
             clip_share: 0.01,
             min_log_spread: 0.05,
+            level_min_ratio: 10.0,
         }
     }
 }
@@ -149,6 +196,8 @@ impl Location {
 pub struct ChannelReference {
     /// Of `ln(std_uv)`.
     pub log_std: Option<Location>,
+    /// Of `ln(std_uv) − level` over windows with a level.
+    pub residual: Option<Location>,
     /// Of `mean_uv`.
     pub mean: Option<Location>,
     /// Of `ln(line ratio)`.
@@ -162,6 +211,8 @@ pub struct ChannelReference {
 pub struct Reference {
     /// Channel names, as in the table.
     pub channels: Vec<String>,
+    /// Of the window levels.
+    pub level: Option<Location>,
     /// Per channel.
     pub per_channel: Vec<ChannelReference>,
 }
@@ -184,14 +235,26 @@ impl Reference {
     /// measures over all its windows.
     pub fn of(table: &FeatureTable, config: &DetectConfig) -> Reference {
         let mut scratch = Scratch::new();
+        let levels: Vec<Option<f64>> = table
+            .rows
+            .iter()
+            .map(|r| window_level(&r.channels))
+            .collect();
+        let floor = config.min_log_spread;
         let per_channel = (0..table.channels.len())
             .map(|c| {
                 let cells = || table.rows.iter().filter_map(move |r| r.channels[c]);
-                let log_std: Vec<f64> = cells()
-                    .filter(|f| !f.is_flat)
-                    .filter_map(|f| f.std_uv)
-                    .filter(|&s| s > 0.0)
-                    .map(|s| f64::from(s).ln())
+                let log_std_of = |f: &ChannelFeatures| {
+                    f.std_uv
+                        .filter(|&s| s > 0.0 && !f.is_flat)
+                        .map(|s| f64::from(s).ln())
+                };
+                let log_std: Vec<f64> = cells().filter_map(|f| log_std_of(&f)).collect();
+                let residual: Vec<f64> = table
+                    .rows
+                    .iter()
+                    .zip(&levels)
+                    .filter_map(|(r, level)| Some(log_std_of(&r.channels[c]?)? - (*level)?))
                     .collect();
                 let mean: Vec<f64> = cells().filter_map(|f| f.mean_uv).map(f64::from).collect();
                 let log_line: Vec<f64> = cells()
@@ -204,9 +267,9 @@ impl Reference {
                     .filter(|&h| h > 0.0)
                     .map(|h| f64::from(h).ln())
                     .collect();
-                let floor = config.min_log_spread;
                 ChannelReference {
                     log_std: locate(&mut scratch, &log_std, floor),
+                    residual: locate(&mut scratch, &residual, floor),
                     // The mean's spread is floored at 1 µV: a channel whose
                     // means barely move must not make µV offsets extreme.
                     mean: locate(&mut scratch, &mean, 1.0),
@@ -215,15 +278,23 @@ impl Reference {
                 }
             })
             .collect();
+        let level_values: Vec<f64> = levels.iter().flatten().copied().collect();
         Reference {
             channels: table.channels.clone(),
+            level: locate(&mut scratch, &level_values, floor),
             per_channel,
         }
     }
 
     /// The reasons one cell of channel `c` is an outlier, and its
-    /// amplitude z.
-    pub fn judge(&self, c: usize, f: &ChannelFeatures, config: &DetectConfig) -> (Reasons, f32) {
+    /// amplitude z; `level` is its window's [`window_level`].
+    pub fn judge(
+        &self,
+        c: usize,
+        f: &ChannelFeatures,
+        level: Option<f64>,
+        config: &DetectConfig,
+    ) -> (Reasons, f32) {
         let mut r = Reasons::default();
         if f.nan > 0 {
             r.insert(Reasons::NAN);
@@ -241,13 +312,26 @@ impl Reference {
             return (r, 0.0);
         };
         let mut amplitude_z = 0.0;
-        if let (Some(loc), Some(s)) = (reference.log_std, f.std_uv.filter(|&s| s > 0.0)) {
-            let z = loc.z(f64::from(s).ln());
-            amplitude_z = z as f32;
-            if z > config.amplitude_z {
-                r.insert(Reasons::HIGH_AMPLITUDE);
-            } else if z < -config.amplitude_z && !f.is_flat {
-                r.insert(Reasons::LOW_AMPLITUDE);
+        if let Some(log_s) = f.std_uv.filter(|&s| s > 0.0).map(|s| f64::from(s).ln()) {
+            // Against the window's level where it has one, else raw.
+            let z = match (level, reference.residual, reference.log_std) {
+                (Some(l), Some(loc), _) => Some(loc.z(log_s - l)),
+                (None, _, Some(loc)) => Some(loc.z(log_s)),
+                _ => None,
+            };
+            if let Some(z) = z {
+                amplitude_z = z as f32;
+                if z > config.amplitude_z {
+                    r.insert(Reasons::HIGH_AMPLITUDE);
+                } else if z < -config.amplitude_z && !f.is_flat {
+                    r.insert(Reasons::LOW_AMPLITUDE);
+                }
+            }
+            // A whole window far above the sample: every channel is high.
+            if let (Some(l), Some(loc)) = (level, self.level) {
+                if loc.z(l) > config.amplitude_z && l - loc.median >= config.level_min_ratio.ln() {
+                    r.insert(Reasons::HIGH_AMPLITUDE);
+                }
             }
         }
         if let (Some(loc), Some(m)) = (reference.mean, f.mean_uv) {
@@ -258,7 +342,8 @@ impl Reference {
         }
         if let (Some(loc), Some((_, ratio))) = (reference.log_line, f.line) {
             let ratio = f64::from(ratio);
-            if ratio >= config.line_min_ratio && loc.z(ratio.ln()) > config.line_z {
+            let relative = ratio >= config.line_min_ratio && loc.z(ratio.ln()) > config.line_z;
+            if relative || ratio >= config.line_abs_ratio {
                 r.insert(Reasons::LINE_NOISE);
             }
         }
@@ -274,9 +359,10 @@ impl Reference {
     pub fn outliers(&self, table: &FeatureTable, config: &DetectConfig) -> Vec<Outlier> {
         let mut out = Vec::new();
         for row in &table.rows {
+            let level = window_level(&row.channels);
             for (c, cell) in row.channels.iter().enumerate() {
                 let Some(f) = cell else { continue };
-                let (reasons, amplitude_z) = self.judge(c, f, config);
+                let (reasons, amplitude_z) = self.judge(c, f, level, config);
                 if !reasons.is_empty() {
                     out.push(Outlier {
                         window: row.window,
@@ -399,5 +485,85 @@ mod tests {
         let o = reference.outliers(&t, &config);
         assert_eq!(o.len(), 1);
         assert_eq!((o[0].window, o[0].reasons.names()), (201, vec!["offset"]));
+    }
+}
+
+#[cfg(test)]
+mod level_tests {
+    use super::*;
+    use crate::audit::features::WindowRow;
+
+    fn cell(std_uv: f32) -> ChannelFeatures {
+        ChannelFeatures {
+            samples: 256,
+            nan: 0,
+            inf: 0,
+            mean_uv: Some(0.0),
+            std_uv: Some(std_uv),
+            max_abs_uv: Some(3.0 * std_uv),
+            clip_share: 0.0,
+            is_flat: false,
+            line: Some((50.0, 1.2)),
+            hf_ratio: Some(0.3),
+        }
+    }
+
+    /// 100 windows of 8 channels from people whose gain is 10 µV give or
+    /// take 10%, then one window of a person 3× larger everywhere and one
+    /// window with channel 5 at 2,000 µV.
+    fn table() -> FeatureTable {
+        let mut rows: Vec<WindowRow> = (0..100)
+            .map(|i| {
+                let gain = 10.0 * (0.9 + 0.2 * (i as f32 / 99.0));
+                WindowRow {
+                    window: i,
+                    channels: (0..8)
+                        .map(|c| Some(cell(gain * (1.0 + 0.02 * c as f32))))
+                        .collect(),
+                }
+            })
+            .collect();
+        rows.push(WindowRow {
+            window: 100,
+            channels: (0..8).map(|_| Some(cell(30.0))).collect(),
+        });
+        rows.push(WindowRow {
+            window: 101,
+            channels: (0..8)
+                .map(|c| Some(cell(if c == 5 { 2000.0 } else { 10.0 })))
+                .collect(),
+        });
+        FeatureTable {
+            channels: (0..8).map(|c| format!("E{c}")).collect(),
+            rows,
+        }
+    }
+
+    #[test]
+    fn a_larger_person_is_not_an_outlier_but_one_loud_channel_is() {
+        let config = DetectConfig::default();
+        let t = table();
+        let reference = Reference::of(&t, &config);
+        let outliers = reference.outliers(&t, &config);
+        let cells: Vec<(usize, u32)> = outliers.iter().map(|o| (o.window, o.channel)).collect();
+        assert_eq!(cells, [(101, 5)]);
+    }
+
+    #[test]
+    fn a_window_loud_on_every_channel_is_flagged_when_far_enough() {
+        let config = DetectConfig::default();
+        let mut t = table();
+        t.rows.push(WindowRow {
+            window: 102,
+            channels: (0..8).map(|_| Some(cell(500.0))).collect(),
+        });
+        let reference = Reference::of(&t, &config);
+        let flagged: Vec<(usize, u32)> = reference
+            .outliers(&t, &config)
+            .iter()
+            .filter(|o| o.window == 102)
+            .map(|o| (o.window, o.channel))
+            .collect();
+        assert_eq!(flagged.len(), 8, "{flagged:?}");
     }
 }

@@ -16,8 +16,10 @@
 //!    and judged against the sample's yardstick, which gives each finding
 //!    its extent in time;
 //! 6. the exclusion plan at the level asked ([`plan`]);
-//! 7. normalization statistics of the clean data ([`normalize`]) and the
-//!    class balance ([`crate::balance`]).
+//! 7. normalization statistics of the clean data ([`normalize`]), on the
+//!    sample (which represents the dataset; the confirmation windows would
+//!    over-weight the implicated recordings), and the class balance
+//!    ([`crate::balance`]) of all windows.
 //!
 //! The result, an [`Audit`], is what `report.json` holds.
 
@@ -258,11 +260,13 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     // The plan and the clean statistics.
     let outliers = reference.outliers(&table, &config.detect);
     let exclusions = plan::plan(&windows, &table, &outliers, &findings, config.exclude);
-    progress(Stage::Normalize, measured.len());
+    // The sample, not the confirmation windows: those over-represent the
+    // implicated recordings.
+    progress(Stage::Normalize, sample.windows.len());
     let (normalization, errors) = normalization(
         dataset,
         &windows,
-        &measured,
+        &sample.windows,
         &config.read,
         |window, channel| exclusions.is_excluded(&windows, window, channel),
     );

@@ -171,3 +171,64 @@ where
         .collect();
     (channels, errors)
 }
+
+/// The schema name of [`NormalizationFile`].
+pub const NORMALIZATION_SCHEMA: &str = "preflight.normalization/1";
+
+/// `normalization.json`: per-channel statistics in parallel arrays, ready
+/// for `torchvision.transforms.Normalize(mean, std)` or `(x - mean) / std`
+/// on arrays of channels × samples, with the robust alternative
+/// (`(x - median) / iqr`) beside it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NormalizationFile {
+    /// [`NORMALIZATION_SCHEMA`].
+    pub schema: &'static str,
+    /// What the statistics were measured on: `sample` or `full`.
+    pub measured_on: &'static str,
+    /// The exclusion level applied before measuring.
+    pub excluded: String,
+    /// Channel names, in the order of every array below.
+    pub channels: Vec<String>,
+    /// Unit of each channel's statistics.
+    pub units: Vec<String>,
+    /// Mean of the clean samples (0 when none).
+    pub mean: Vec<f64>,
+    /// Standard deviation of the clean samples (1 when undefined or 0, so
+    /// that dividing by it is harmless; `std_defined` says which).
+    pub std: Vec<f64>,
+    /// Whether each `std` was measured (false: set to 1).
+    pub std_defined: Vec<bool>,
+    /// Median of the clean samples.
+    pub median: Vec<f64>,
+    /// Interquartile range of the clean samples (1 when undefined or 0).
+    pub iqr: Vec<f64>,
+    /// Clean samples per channel.
+    pub samples: Vec<u64>,
+}
+
+impl NormalizationFile {
+    /// The file for `channels`, measured on the sample or in full, after
+    /// exclusions at `excluded`.
+    pub fn new(channels: &[ChannelNormalization], full: bool, excluded: &str) -> Self {
+        let usable = |v: Option<f64>| v.filter(|s| s.is_finite() && *s > 0.0);
+        NormalizationFile {
+            schema: NORMALIZATION_SCHEMA,
+            measured_on: if full { "full" } else { "sample" },
+            excluded: excluded.to_string(),
+            channels: channels.iter().map(|c| c.channel.clone()).collect(),
+            units: channels.iter().map(|c| c.unit.clone()).collect(),
+            mean: channels.iter().map(|c| c.mean.unwrap_or(0.0)).collect(),
+            std: channels
+                .iter()
+                .map(|c| usable(c.std).unwrap_or(1.0))
+                .collect(),
+            std_defined: channels.iter().map(|c| usable(c.std).is_some()).collect(),
+            median: channels.iter().map(|c| c.median.unwrap_or(0.0)).collect(),
+            iqr: channels
+                .iter()
+                .map(|c| usable(c.iqr).unwrap_or(1.0))
+                .collect(),
+            samples: channels.iter().map(|c| c.samples).collect(),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! `preflight audit` as a user runs it, on small synthetic datasets whose
+//! planted faults are known.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use preflight::synth::{generate, ControlPlan, Fault, FaultKind, FaultPlan, SynthConfig, Truth};
+use serde_json::Value;
+
+fn preflight() -> Command {
+    Command::cargo_bin("preflight").expect("binary built")
+}
+
+/// 6 subjects × 2 runs × 32 channels, 1 minute at 256 Hz, 7.6% targets;
+/// subject 02 run 2 with three detached contacts; subject 05 the control.
+fn write_dataset(dir: &Path) -> Truth {
+    let mut config = SynthConfig::demo();
+    config.subjects = 6;
+    config.runs = 2;
+    config.minutes = 1.0;
+    config.faults = FaultPlan::List(vec![Fault {
+        kind: FaultKind::Detached {
+            frequency_hz: Some(60.0),
+            amplitude_uv: 50_000.0,
+            offset_uv: 80_000.0,
+        },
+        subject: 2,
+        run: 2,
+        channels: ["T7", "C3", "P7"].map(String::from).to_vec(),
+        onset_s: 0.0,
+        duration_s: None,
+    }]);
+    config.control = ControlPlan::Subject(5);
+    generate(&config, dir).expect("generate")
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("JSON")
+}
+
+#[test]
+fn audit_finds_the_planted_channels_and_writes_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let truth = write_dataset(&data);
+    let out = dir.path().join("report");
+
+    let run = preflight()
+        .args(["audit"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "findings give exit code 1\n{stdout}"
+    );
+    assert!(
+        stdout.contains("a detached or floating electrode"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("majority") || stdout.contains("always answers"),
+        "{stdout}"
+    );
+    assert!(stdout.lines().count() <= 24, "fits one screen:\n{stdout}");
+
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["schema"], "preflight.audit/1");
+    let mut found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["recording"].as_str().unwrap().to_string(),
+                f["channel"].as_str().unwrap().to_string(),
+                f["cause"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut planted: Vec<(String, String, String)> = truth
+        .faults
+        .iter()
+        .map(|f| (f.recording.clone(), f.channel.clone(), f.kind.clone()))
+        .collect();
+    found.sort();
+    planted.sort();
+    assert_eq!(found, planted);
+    let baseline = report["balance"]["majority_baseline"].as_f64().unwrap();
+    assert!((baseline - 0.924).abs() < 0.005, "{baseline}");
+
+    // The plan lists the recording; the normalization names every channel.
+    let tsv = std::fs::read_to_string(out.join("exclusions.tsv")).unwrap();
+    assert_eq!(tsv, format!("recording\n{}\n", planted[0].0));
+    let norm = json(&out.join("normalization.json"));
+    assert_eq!(norm["channels"].as_array().unwrap().len(), 32);
+    let std: Vec<f64> = norm["std"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // Clean EEG: tens of µV, not the detached contacts' tens of mV.
+    assert!(std.iter().all(|&s| (1.0..200.0).contains(&s)), "{std:?}");
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write_dataset(&data);
+    let mut reports = Vec::new();
+    for name in ["a", "b"] {
+        let out = dir.path().join(name);
+        preflight()
+            .args(["audit", "--fail-on", "none", "--seed", "7"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(0);
+        reports.push(std::fs::read(out.join("report.json")).unwrap());
+    }
+    assert_eq!(reports[0], reports[1]);
+}
+
+#[test]
+fn json_and_derivative_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let truth = write_dataset(&data);
+    let derivative = dir.path().join("derivatives/preflight");
+    let run = preflight()
+        .args(["audit", "--json", "--exclude", "channel"])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("report"))
+        .arg("--bids-derivative")
+        .arg(&derivative)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&run.stdout).expect("stdout is JSON");
+    assert_eq!(report["exclusions"]["level"], "channel");
+    assert_eq!(
+        report["exclusions"]["channels"].as_array().unwrap().len(),
+        3
+    );
+
+    let recording = &truth.faults[0].recording;
+    let channels_tsv = derivative.join(recording.replace("_eeg.edf", "_channels.tsv"));
+    let text = std::fs::read_to_string(&channels_tsv).expect("derivative channels.tsv");
+    let bad: Vec<&str> = text
+        .lines()
+        .filter(|l| l.split('\t').nth(3) == Some("bad"))
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(bad, ["T7", "C3", "P7"]);
+    // The input's own channels.tsv is untouched.
+    let input = data.join(recording.replace("_eeg.edf", "_channels.tsv"));
+    assert!(!std::fs::read_to_string(input)
+        .unwrap()
+        .contains("preflight:"));
+}
+
+#[test]
+fn bad_arguments_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write_dataset(&data);
+    for (args, needle) in [
+        (vec!["--window", "1:0"], "--window"),
+        (vec!["--fail-on", "loud"], "--fail-on"),
+        (vec!["--exclude", "subject"], "--exclude"),
+        (vec!["--fixed", "2"], "--label-participants"),
+        (vec!["--classes", "a=x;b=x"], "--classes"),
+    ] {
+        let run = preflight()
+            .arg("audit")
+            .arg(&data)
+            .args(&args)
+            .arg("--out")
+            .arg(dir.path().join("r"))
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
