@@ -29,6 +29,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Convert(args) => commands::convert::run(&args),
+        Command::Synth(args) => commands::synth::run(&args),
+        Command::Demo(args) => commands::demo::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -1,2 +1,4 @@
 pub mod convert;
+pub mod demo;
 pub mod inspect;
+pub mod synth;

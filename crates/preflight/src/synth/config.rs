@@ -368,7 +368,7 @@ impl SynthConfig {
         names: &[String],
         duration_s: f64,
     ) -> Result<Fault, Error> {
-        let what = format!("faults[{i}] ({})", f.kind.name());
+        let what = format!("fault {} ({})", i + 1, f.kind.name());
         if !(1..=self.subjects).contains(&f.subject) {
             return Err(config(
                 &what,
