@@ -172,10 +172,10 @@ fn demo_tells_the_story_and_what_to_do_next() {
         .expect("runs");
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-    assert!(
-        stdout.contains("20 subjects × 4 runs × 32 channels at 256 Hz"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("recordings  80 (EDF+C ×80)"), "{stdout}");
+    assert!(stdout.contains("32 EEG at 256 Hz"), "{stdout}");
+    assert!(stdout.contains("target ×67 (7.6%)"), "{stdout}");
+    assert!(stdout.contains("already scores\n  92.4%"), "{stdout}");
     assert!(stdout.contains("runs 2 and 3 of sub-07"), "{stdout}");
     assert!(stdout.contains("P7, P3, PO3, O1"), "{stdout}");
     assert!(stdout.contains("truth.json"), "{stdout}");

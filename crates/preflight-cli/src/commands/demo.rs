@@ -39,9 +39,14 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
     );
     let (truth, elapsed) = synth::write(&config, out)?;
     let dataset = dataset::discover(out, &DiscoverConfig::default())?;
+    let bytes: u64 = dataset.recordings.iter().map(|r| r.bytes).sum();
+    eprintln!(
+        "wrote {} EDF files, {:.1} MB, in {:.1} s",
+        dataset.recordings.len(),
+        bytes as f64 / 1e6,
+        elapsed.as_secs_f64()
+    );
 
-    print!("{}", synth::summary(&truth, out, elapsed));
-    println!();
     print!("{}", inspect::summary(&dataset));
     print!("{}", next_steps(&truth, out));
     Ok(Outcome::Clean)
@@ -68,11 +73,11 @@ fn next_steps(truth: &Truth, out: &Path) -> String {
 What this dataset is
   An EEG study of {} subjects in which only {share:.1}% of the events are
   targets: a classifier that always answers \"standard\" already scores
-  {:.1}%. In runs {} of sub-{subject}, the contacts of {} have come loose and
-  pick up {} Hz mains about a thousand times larger than the EEG. Those
-  outliers would inflate any normalization and squash the real signal.
-  sub-{control} is clean but three times larger than the others: a check
-  that must not mistake a big head for a fault.
+  {:.1}%. In runs {} of sub-{subject}, the contacts of
+  {} have come loose and pick up {} Hz mains about a thousand
+  times larger than the EEG. Those outliers would inflate any normalization
+  and squash the real signal. sub-{control} is clean but three times larger
+  than the others: a check must not mistake a big head for a fault.
 
 What to look at next
   1. {dir}/truth.json lists every planted fault (subject, file, channel,
