@@ -118,7 +118,8 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = defaults().runs)]
     pub runs: u32,
 
-    /// Channels per recording (10-10 labels of a BioSemi 32 or 64 cap).
+    /// Channels per recording: up to 19 from the 10-20 system, else the
+    /// 10-10 labels of a BioSemi 32 or 64 cap.
     #[arg(long, default_value_t = defaults().channels)]
     pub channels: usize,
 
