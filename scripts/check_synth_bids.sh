@@ -30,8 +30,14 @@ else
     echo "keeping the written datasets in $out" >&2
 fi
 
+# The preflight binary: $PREFLIGHT_BIN when set (the tests pass theirs),
+# else built and run with cargo.
 run() {
-    cargo run --quiet --manifest-path "$root/Cargo.toml" -p preflight-cli -- "$@" >/dev/null
+    if [[ -n "${PREFLIGHT_BIN:-}" ]]; then
+        "$PREFLIGHT_BIN" "$@" >/dev/null
+    else
+        cargo run --quiet --manifest-path "$root/Cargo.toml" -p preflight-cli -- "$@" >/dev/null
+    fi
 }
 run synth "$out/default" --subjects 4 --runs 2 --minutes 0.5 --seed 1
 run synth "$out/wide" --subjects 3 --runs 1 --minutes 0.5 --seed 2 --mains 60 --channels 64
