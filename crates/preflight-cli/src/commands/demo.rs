@@ -74,8 +74,8 @@ What this dataset is
   An EEG study of {} subjects in which only {share:.1}% of the events are
   targets: a classifier that always answers \"standard\" already scores
   {:.1}%. In runs {} of sub-{subject}, the contacts of
-  {} have come loose and pick up {} Hz mains about a thousand
-  times larger than the EEG. Those outliers would inflate any normalization
+  {} have come loose and pick up {} Hz mains three orders of
+  magnitude above the EEG. Those outliers would inflate any normalization
   and squash the real signal. sub-{control} is clean but three times larger
   than the others: a check must not mistake a big head for a fault.
 
