@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Convert(args) => commands::convert::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Synth(args) => commands::synth::run(&args),
+        Command::Demo(args) => commands::demo::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! dataset_description.json  participants.tsv  README  .bidsignore  truth.json
+//! task-oddball_events.json                           the events.tsv columns
 //! sub-07/eeg/sub-07_task-oddball_run-2_eeg.edf       EDF+C, 1 s records
 //!            sub-07_task-oddball_run-2_eeg.json      sampling rate, mains, ...
 //!            sub-07_task-oddball_run-2_events.tsv    onset, duration, trial_type, value, sample
@@ -170,6 +171,22 @@ pub(crate) fn write_dataset_files(
         100.0 * config.target_share
     );
     text_file(&root.join("README"), &readme)?;
+    let events = json!({
+        "trial_type": {
+            "Description": "Kind of stimulus",
+            "Levels": {
+                "standard": "Frequent tone",
+                "target": "Rare tone to be detected",
+            },
+        },
+        "value": {
+            "Description": "Event code: 1 standard, 2 target",
+        },
+        "sample": {
+            "Description": "Onset as a sample index from the first sample of the recording",
+        },
+    });
+    json_file(&root.join(format!("task-{TASK}_events.json")), &events)?;
     text_file(&root.join(".bidsignore"), "truth.json\n")
 }
 

@@ -60,6 +60,10 @@ pub enum ControlPlan {
     Subject(u32),
 }
 
+/// Largest recording the generator holds in memory (channels × samples ×
+/// 8 bytes), 2 GB: each worker thread holds one.
+pub const MAX_RECORDING_BYTES: f64 = 2e9;
+
 /// Gain of the control subject relative to a typical subject.
 pub const CONTROL_GAIN: f64 = 3.0;
 
@@ -282,6 +286,21 @@ impl SynthConfig {
                 ),
             ));
         }
+        // Each worker holds one recording in f64 while generating it.
+        let bytes = duration_s * fs * self.channels as f64 * 8.0;
+        if bytes > MAX_RECORDING_BYTES {
+            return Err(config(
+                "minutes",
+                format!(
+                    "{} min of {} channels at {fs} Hz need {:.1} GB of memory per recording \
+                     being generated, more than {:.0} GB; shorten the runs or use fewer channels",
+                    self.minutes,
+                    self.channels,
+                    bytes / 1e9,
+                    MAX_RECORDING_BYTES / 1e9
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -368,7 +387,7 @@ impl SynthConfig {
         names: &[String],
         duration_s: f64,
     ) -> Result<Fault, Error> {
-        let what = format!("faults[{i}] ({})", f.kind.name());
+        let what = format!("fault {} ({})", i + 1, f.kind.name());
         if !(1..=self.subjects).contains(&f.subject) {
             return Err(config(
                 &what,

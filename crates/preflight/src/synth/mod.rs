@@ -17,6 +17,10 @@
 //! - [`truth`]: the answer, as written to `truth.json`;
 //! - `bids` and `npy`: the two file layouts.
 //!
+//! Memory: each worker thread holds the recording it generates, channels ×
+//! samples × 8 bytes (20 MB for 5 min of 32 channels at 256 Hz); configs
+//! above [`config::MAX_RECORDING_BYTES`] are refused.
+//!
 //! The same config and seed give byte-identical files: every recording
 //! draws from its own random streams, derived from (seed, subject, run), so
 //! recordings are generated in parallel (rayon) in any order. Files are

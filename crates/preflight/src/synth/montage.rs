@@ -2,8 +2,11 @@
 //! signal's spatial structure.
 //!
 //! Layouts are BioSemi's 32- and 64-channel caps (standard 10-10 labels);
-//! other counts take the first N labels of the 64-channel list, and counts
-//! above 64 add `EEG065`, ... at random positions.
+//! up to 19 channels take the first N of the 10-20 system in the order of
+//! [`TEN_TWENTY`] (midline and parietal first, so that small caps still
+//! cover the head and hold Cz and Pz); other counts take the first N labels
+//! of the 64-channel list, and counts above 64 add `EEG065`, ... at random
+//! positions.
 //!
 //! Positions are computed from the label, not looked up: the row letters
 //! give an anterior–posterior angle from Cz in steps of 18° (Fp 72°, AF 54°,
@@ -30,9 +33,16 @@ pub const BIOSEMI32: [&str; 32] = [
     "Fp2", "Fz", "Cz",
 ];
 
+/// The 19 electrodes of the 10-20 system, midline and parietal first.
+pub const TEN_TWENTY: [&str; 19] = [
+    "Fz", "Cz", "Pz", "C3", "C4", "P3", "P4", "Fp1", "Fp2", "O1", "O2", "F3", "F4", "F7", "F8",
+    "T7", "T8", "P7", "P8",
+];
+
 /// The labels of an `n`-channel cap.
 pub fn channel_names(n: usize) -> Vec<String> {
     match n {
+        n if n <= TEN_TWENTY.len() => TEN_TWENTY[..n].iter().map(|s| s.to_string()).collect(),
         32 => BIOSEMI32.iter().map(|s| s.to_string()).collect(),
         n if n <= 64 => BIOSEMI64[..n].iter().map(|s| s.to_string()).collect(),
         n => BIOSEMI64
@@ -98,6 +108,10 @@ mod tests {
         assert!(d("C3", "C1") < d("C3", "C4"));
         assert!(d("Pz", "POz") < d("Pz", "Fz"));
         assert_eq!(channel_names(32).len(), 32);
+        assert_eq!(channel_names(3), ["Fz", "Cz", "Pz"]);
+        for l in TEN_TWENTY {
+            assert!(BIOSEMI64.contains(&l), "{l}");
+        }
         assert_eq!(channel_names(70)[69], "EEG070");
     }
 }

@@ -22,9 +22,11 @@
 //!
 //! Every stimulus evokes a negative wave near 100 ms over central channels
 //! (N1, 3 µV); targets also evoke a positive wave at the subject's P300
-//! latency (280 to 340 ms, ±20 ms from trial to trial) of 10 µV (0.6 to
-//! 1.4 times that from trial to trial), strongest at Pz and falling off
-//! with distance from it.
+//! latency (280 to 340 ms, ±20 ms from trial to trial, 80 ms standard
+//! deviation) of 15 µV (0.6 to 1.4 times that from trial to trial),
+//! strongest at Pz and falling off with distance from it. On one channel
+//! a single trial's mean over 250-400 ms tells a target from a standard
+//! with an area under the ROC curve near 0.78.
 //!
 //! The sum is scaled by the subject's gain. Amplitudes in µV at gain 1:
 //! background [`BACKGROUND_UV`] RMS, alpha up to [`ALPHA_UV`] RMS, sensor
@@ -39,7 +41,7 @@
 
 use std::f64::consts::TAU;
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
@@ -62,7 +64,7 @@ pub const ALPHA_UV: f64 = 8.0;
 pub const SENSOR_UV: f64 = 1.5;
 
 /// Amplitude of the P300 at Pz at gain 1, µV.
-pub const P300_UV: f64 = 10.0;
+pub const P300_UV: f64 = 15.0;
 
 /// Amplitude of the N1 at Cz at gain 1, µV (negative).
 pub const N1_UV: f64 = 3.0;
@@ -160,7 +162,7 @@ impl SubjectModel {
                 for v in block.iter_mut().take(len) {
                     let mut sum = 0.0;
                     for j in 0..4 {
-                        let e: f64 = rng.sample(StandardNormal);
+                        let e = normal(rng);
                         state[k][j] = coef[j] * state[k][j] + innovation[j] * e;
                         sum += state[k][j];
                     }
@@ -176,7 +178,7 @@ impl SubjectModel {
                 let x = &mut channel[start..start + len];
                 let a = ALPHA_UV * self.alpha[c];
                 for (v, al) in x.iter_mut().zip(&alpha_block) {
-                    *v = SENSOR_UV * rng.sample::<f64, _>(StandardNormal) + a * al;
+                    *v = SENSOR_UV * normal(rng) + a * al;
                 }
                 for (k, block) in src.iter().enumerate() {
                     let w = BACKGROUND_UV * self.mixing[c][k];
@@ -209,7 +211,7 @@ impl SubjectModel {
                 let t = j as f64 / sfreq_hz;
                 *a = -N1_UV * gauss(t, 0.1, 0.025);
                 *b = if s.is_target {
-                    P300_UV * size * gauss(t, latency, 0.07)
+                    P300_UV * size * gauss(t, latency, 0.08)
                 } else {
                     0.0
                 };
@@ -226,6 +228,23 @@ impl SubjectModel {
             }
         }
     }
+}
+
+/// An approximately standard normal draw: the sum of the four 16-bit
+/// parts of one 64-bit draw, centred and scaled (the Irwin–Hall
+/// distribution with n = 4): mean 0, variance 1 (to 1 part in 4·10⁹),
+/// bounded at ±√12 ≈ ±3.46. About three times cheaper than an exact normal
+/// draw; the background filters and sums many of them, so its
+/// distribution is Gaussian to within what any check can see. The sensor
+/// noise, one draw per sample, has no values beyond 3.46 of its standard
+/// deviation, where a Gaussian has 5 in 10,000.
+#[inline]
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u = rng.next_u64();
+    let s = (u & 0xffff) + ((u >> 16) & 0xffff) + ((u >> 32) & 0xffff) + (u >> 48);
+    // Each part is (k + 0.5) / 65536 with k uniform on 0..65536: mean 1/2,
+    // variance 1/12.
+    ((s as f64 + 2.0) / 65536.0 - 2.0) * 12f64.sqrt() / 2.0
 }
 
 /// `exp(-(t - mu)² / (2 sd²))`.
@@ -306,6 +325,16 @@ mod tests {
         let big = SubjectModel { gain: 3.0, ..m };
         let y = big.background(256 * 60, 256.0, &mut ChaCha8Rng::seed_from_u64(6));
         assert!((rms(&y[0]) / rms(&x[0]) - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fast_normal_draws_have_unit_variance() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let x: Vec<f64> = (0..400_000).map(|_| normal(&mut rng)).collect();
+        let m = x.iter().sum::<f64>() / x.len() as f64;
+        assert!(m.abs() < 0.01, "{m}");
+        assert!((rms(&x).powi(2) - 1.0).abs() < 0.01, "{}", rms(&x));
+        assert!(x.iter().all(|v| v.abs() <= 12f64.sqrt() / 2.0 * 2.0));
     }
 
     #[test]

@@ -1,0 +1,211 @@
+//! `preflight synth` and `preflight demo` as a user runs them.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn preflight() -> Command {
+    Command::cargo_bin("preflight").expect("binary built")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn synth_writes_a_dataset_that_inspect_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("d");
+    let out = preflight()
+        .args([
+            "synth",
+            "--subjects",
+            "3",
+            "--runs",
+            "2",
+            "--channels",
+            "16",
+        ])
+        .args(["--minutes", "0.5", "--seed", "4", "--control", "2"])
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("3 subjects × 2 runs × 16 channels at 256 Hz"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("control: sub-02"), "{stdout}");
+    assert!(stdout.contains("MB/s"), "{stdout}");
+
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("truth.json")).expect("truth.json"),
+    )
+    .expect("JSON");
+    assert_eq!(truth["schema"], "preflight.truth/1");
+    let faults = truth["faults"].as_array().expect("faults");
+    assert_eq!(faults.len(), 6, "one of each EDF kind");
+    for f in faults {
+        for key in ["subject", "recording", "channel", "kind"] {
+            assert!(f[key].is_string(), "{key} in {f}");
+        }
+        assert_ne!(f["subject"], "02", "nothing on the control");
+        let path = out_dir.join(f["recording"].as_str().expect("path"));
+        assert!(path.is_file(), "{}", path.display());
+    }
+
+    let inspect = preflight()
+        .args(["inspect", "--json"])
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    assert_eq!(inspect.status.code(), Some(0), "{}", text(&inspect.stderr));
+    let json: Value = serde_json::from_slice(&inspect.stdout).expect("JSON");
+    let recs = json["dataset"]["recordings"]
+        .as_array()
+        .expect("recordings");
+    assert_eq!(recs.len(), 6);
+    assert!(recs.iter().all(|r| r["events_source"] == "events_tsv"));
+}
+
+#[test]
+fn synth_faults_and_npy_format_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("n");
+    let out = preflight()
+        .args(["synth", "--subjects", "2", "--runs", "1", "--channels", "8"])
+        .args(["--minutes", "0.25", "--format", "npy", "--control", "none"])
+        .args([
+            "--fault",
+            "nan:subject=1,run=1,channels=Cz,onset=3,duration=1",
+        ])
+        .args([
+            "--fault",
+            "mains:subject=2,run=1,channels=Fp1+P3,frequency=60",
+        ])
+        .args(["--json"])
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let truth: Value = serde_json::from_slice(&out.stdout).expect("--json prints truth");
+    let kinds: Vec<&str> = truth["faults"]
+        .as_array()
+        .expect("faults")
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["nan", "mains", "mains"]);
+    assert_eq!(truth["controls"].as_array().map(Vec::len), Some(0));
+    assert_eq!(truth["faults"][1]["frequency_hz"], 60.0);
+
+    let inspect = preflight()
+        .arg("inspect")
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    let summary = text(&inspect.stdout);
+    assert!(summary.contains("NumPy arrays"), "{summary}");
+    assert!(summary.contains("2 subjects"), "{summary}");
+}
+
+#[test]
+fn synth_errors_name_the_option_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: [(&[&str], &str); 5] = [
+        (&["--subjects", "0"], "--subjects"),
+        (&["--sfreq", "100", "--mains", "60"], "--sfreq"),
+        (&["--fault", "flat:subject=99,run=1,channels=Cz"], "--fault"),
+        (&["--fault", "nan:subject=1,run=1,channels=Cz"], "npy"),
+        (&["--control", "first"], "--control"),
+    ];
+    for (i, (args, expected)) in cases.iter().enumerate() {
+        let target = dir.path().join(format!("case{i}"));
+        let out = preflight()
+            .arg("synth")
+            .args(*args)
+            .arg(&target)
+            .output()
+            .expect("runs");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!target.join("truth.json").exists());
+    }
+    let bad_spec = preflight()
+        .args(["synth", "--fault", "hum:subject=1"])
+        .arg(dir.path().join("x"))
+        .output()
+        .expect("runs");
+    assert_eq!(bad_spec.status.code(), Some(2));
+    assert!(text(&bad_spec.stderr).contains("unknown kind"));
+}
+
+#[test]
+fn synth_refuses_a_folder_with_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("notes.txt"), "keep").expect("writes");
+    let out = preflight()
+        .args(["synth", "--subjects", "1", "--minutes", "0.2"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).expect("lists").count(), 1);
+}
+
+#[test]
+fn demo_tells_the_story_and_what_to_do_next() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("demo");
+    // Short runs keep the test fast; the dataset is otherwise the demo's.
+    let out = preflight()
+        .args(["demo", "--minutes", "0.2", "--out"])
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("recordings  80 (EDF+C ×80)"), "{stdout}");
+    assert!(stdout.contains("32 EEG at 256 Hz"), "{stdout}");
+    assert!(stdout.contains("target ×67 (7.6%)"), "{stdout}");
+    assert!(stdout.contains("already scores\n  92.4%"), "{stdout}");
+    assert!(stdout.contains("runs 2 and 3 of sub-07"), "{stdout}");
+    assert!(stdout.contains("P7, P3, PO3, O1"), "{stdout}");
+    assert!(stdout.contains("truth.json"), "{stdout}");
+    assert!(stdout.contains("preflight audit"), "{stdout}");
+    assert!(
+        stdout.contains("subjects    20"),
+        "inspect summary: {stdout}"
+    );
+
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("truth.json")).expect("truth.json"),
+    )
+    .expect("JSON");
+    let faults = truth["faults"].as_array().expect("faults");
+    assert_eq!(faults.len(), 8, "four channels in two runs");
+    assert!(faults
+        .iter()
+        .all(|f| f["subject"] == "07" && f["kind"] == "detached"));
+    assert_eq!(truth["controls"][0]["subject"], "14");
+
+    // A second run refuses the same folder.
+    let again = preflight()
+        .args(["demo", "--out"])
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    assert_eq!(again.status.code(), Some(2));
+    let err = text(&again.stderr);
+    assert!(
+        err.contains("already holds files") && err.contains("--out"),
+        "{err}"
+    );
+}
