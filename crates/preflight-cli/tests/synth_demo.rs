@@ -172,18 +172,28 @@ fn demo_tells_the_story_and_what_to_do_next() {
         .expect("runs");
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("recordings  80 (EDF+C ×80)"), "{stdout}");
-    assert!(stdout.contains("32 EEG at 256 Hz"), "{stdout}");
-    assert!(stdout.contains("target ×67 (7.6%)"), "{stdout}");
-    assert!(stdout.contains("already scores\n  92.4%"), "{stdout}");
+    assert!(stdout.contains("20 subjects, 80 recordings"), "{stdout}");
+    assert!(stdout.contains("scores 92.4%"), "{stdout}");
     assert!(stdout.contains("runs 2 and 3 of sub-07"), "{stdout}");
     assert!(stdout.contains("P7, P3, PO3, O1"), "{stdout}");
     assert!(stdout.contains("truth.json"), "{stdout}");
-    assert!(stdout.contains("preflight audit"), "{stdout}");
+    // The audit ran and found exactly the planted contacts.
     assert!(
-        stdout.contains("subjects    20"),
-        "inspect summary: {stdout}"
+        stdout.contains("found       8 problems on 4 channels of 2 recordings"),
+        "{stdout}"
     );
+    assert!(stdout.contains("both of subject 07"), "{stdout}");
+    assert!(stdout.contains("target is 7.6% of windows"), "{stdout}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("derivatives/preflight/report.json"))
+            .expect("report.json"),
+    )
+    .expect("JSON");
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 8);
+    assert!(findings
+        .iter()
+        .all(|f| f["subject"] == "07" && f["cause"] == "detached"));
 
     let truth: Value = serde_json::from_str(
         &std::fs::read_to_string(out_dir.join("truth.json")).expect("truth.json"),

@@ -49,7 +49,13 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let settings = settings(args)?;
     let dataset = load(&args.dataset)?;
     let report = run_audit(&dataset, &settings.config);
-    let written = write_outputs(&dataset, &report, args, &settings.config)?;
+    let written = write_outputs(
+        &dataset,
+        &report,
+        &args.out,
+        args.bids_derivative.as_deref(),
+        &settings.config,
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -213,20 +219,22 @@ fn read_labels(path: &Path) -> Result<BTreeMap<String, String>> {
 }
 
 /// Paths of the files written.
-struct Written {
+pub struct Written {
     report: PathBuf,
     normalization: PathBuf,
     exclusions: PathBuf,
     derivative: Vec<PathBuf>,
 }
 
-fn write_outputs(
+/// Writes report.json, normalization.json and exclusions.tsv into `out`,
+/// and the derivative channels.tsv files into `derivative` when given.
+pub fn write_outputs(
     dataset: &Dataset,
     report: &Audit,
-    args: &AuditArgs,
+    out: &Path,
+    derivative: Option<&Path>,
     config: &AuditConfig,
 ) -> Result<Written> {
-    let out = &args.out;
     refuse_inside_inputs(dataset, out, "--out")?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let written = Written {
@@ -254,7 +262,7 @@ fn write_outputs(
         w.write_all(report.exclusions.to_tsv().as_bytes())?;
         Ok(())
     })?;
-    let derivative = match &args.bids_derivative {
+    let derivative = match derivative {
         Some(dir) => write_derivative(dataset, report, dir)?,
         None => Vec::new(),
     };
@@ -365,7 +373,7 @@ fn write_derivative(dataset: &Dataset, report: &Audit, dir: &Path) -> Result<Vec
 }
 
 /// The one-screen summary.
-fn summary(report: &Audit, written: &Written, config: &AuditConfig) -> String {
+pub fn summary(report: &Audit, written: &Written, config: &AuditConfig) -> String {
     let mut s = String::new();
     let d = &report.dataset;
     let _ = writeln!(

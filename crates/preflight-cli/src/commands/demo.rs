@@ -1,6 +1,7 @@
 //! `preflight demo`: writes the demo dataset (the story of the design: a
 //! classifier that looks 92% right while most of its outputs are NaN),
-//! shows what it holds, and says what to look at next.
+//! audits it, writes the report under `derivatives/preflight/`, and says
+//! what to look at next.
 //!
 //! The dataset itself is [`SynthConfig::demo`]; this file only prints.
 
@@ -8,11 +9,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Result};
+use preflight::audit::AuditConfig;
 use preflight::dataset::{self, DiscoverConfig};
 use preflight::synth::{config::DEMO_DETACHED, SynthConfig, Truth};
 
 use crate::cli::DemoArgs;
-use crate::commands::{inspect, synth};
+use crate::commands::{audit, synth};
 use crate::Outcome;
 
 /// Runs `demo`.
@@ -47,56 +49,62 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
         elapsed.as_secs_f64()
     );
 
-    print!("{}", inspect::summary(&dataset));
-    print!("{}", next_steps(&truth, out));
+    // The audit, with its outputs where BIDS keeps derivatives.
+    let config = AuditConfig::default();
+    let started = std::time::Instant::now();
+    let report = audit::run_audit(&dataset, &config);
+    let report_dir = out.join("derivatives").join("preflight");
+    let written = audit::write_outputs(&dataset, &report, &report_dir, None, &config)?;
+    eprintln!("audited in {:.1} s", started.elapsed().as_secs_f64());
+
+    print!("{}", story(&truth));
+    print!("{}", audit::summary(&report, &written, &config));
+    print!("{}", next_steps(out, &report_dir));
     Ok(Outcome::Clean)
 }
 
-/// What the demo holds and what to do next, in plain words.
-fn next_steps(truth: &Truth, out: &Path) -> String {
-    let mut s = String::new();
+/// What the demo dataset is, in plain words.
+fn story(truth: &Truth) -> String {
     let stimuli: usize = truth.recordings.iter().map(|r| r.stimuli).sum();
     let targets: usize = truth.recordings.iter().map(|r| r.targets).sum();
     let share = 100.0 * targets as f64 / stimuli.max(1) as f64;
-    let mut runs: Vec<&str> = truth
-        .faults
-        .iter()
-        .map(|f| f.run.as_str())
-        .collect::<Vec<_>>();
+    let mut runs: Vec<&str> = truth.faults.iter().map(|f| f.run.as_str()).collect();
     runs.dedup();
     let subject = truth.faults.first().map_or("07", |f| f.subject.as_str());
     let control = truth.controls.first().map_or("14", |c| c.subject.as_str());
-    let dir = out.display();
-    let _ = writeln!(
-        s,
-        "
-What this dataset is
-  An EEG study of {} subjects in which only {share:.1}% of the events are
-  targets: a classifier that always answers \"standard\" already scores
-  {:.1}%. In runs {} of sub-{subject}, the contacts of
-  {} have come loose and pick up {} Hz mains three orders of
-  magnitude above the EEG. Those outliers would inflate any normalization
-  and squash the real signal. sub-{control} is clean but three times larger
-  than the others: a check must not mistake a big head for a fault.
+    let mains = truth
+        .faults
+        .first()
+        .and_then(|f| f.frequency_hz)
+        .unwrap_or(60.0);
+    format!(
+        "The demo: an EEG study of {} subjects in which {share:.1}% of the events are targets,
+so answering \"standard\" every time scores {:.1}%. In runs {} of sub-{subject} the
+contacts of {} came loose and pick up {mains} Hz mains three orders of
+magnitude above the EEG. sub-{control} is clean but three times larger: not a fault.
+This is what preflight audit made of it:
 
-What to look at next
-  1. {dir}/truth.json lists every planted fault (subject, file, channel,
-     kind, time, frequency, amplitude) and the control subject.
-  2. preflight inspect {dir}
-     shows the summary above again (--json for everything).
-  3. preflight audit {dir}
-     is the next step once it exists: it will sample the recordings, find the
-     planted faults, and tell you what to remove before normalizing. This
-     version of preflight does not include it yet.",
+",
         truth.subjects.len(),
         100.0 - share,
         runs.join(" and "),
         DEMO_DETACHED.join(", "),
-        truth
-            .faults
-            .first()
-            .and_then(|f| f.frequency_hz)
-            .unwrap_or(60.0),
+    )
+}
+
+/// Where to look next.
+fn next_steps(out: &Path, report: &Path) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "
+Look next at
+  {}/report.json   every finding with its evidence, the sample, the plan
+  {}/truth.json    what was planted, to compare with what was found
+  preflight audit {} --exclude channel   to keep the recordings and drop channels",
+        report.display(),
+        out.display(),
+        out.display()
     );
     s
 }

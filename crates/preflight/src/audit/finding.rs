@@ -12,7 +12,8 @@
 //!
 //! The cause is decided from the reasons of its outlier windows, in this
 //! order: NaN, Inf, flat, clipped (when they mark at least half of them);
-//! then a detached or floating electrode (line noise together with an
+//! then a detached or floating electrode (line noise, in half the windows
+//! or as a median ratio of [`FindingConfig::mains_median_ratio`], with an
 //! offset or an amplitude a hundred times the channel's); mains line noise;
 //! a DC offset; high amplitude, called bursts when it marks under half of
 //! the recording's windows (broadband bursts raise the high-frequency ratio
@@ -109,6 +110,11 @@ pub struct FindingConfig {
     /// Outlier windows a pair needs when no absolute criterion marks it
     /// (default 2).
     pub min_windows: usize,
+    /// A median line-noise ratio over a pair's outlier windows of at least
+    /// this makes mains pickup part of its cause even where single windows
+    /// did not pass the per-window rule (default 100, i.e. 20 dB): the
+    /// median of many windows is far steadier than one window's ratio.
+    pub mains_median_ratio: f64,
 }
 
 impl Default for FindingConfig {
@@ -116,6 +122,7 @@ impl Default for FindingConfig {
         FindingConfig {
             alpha: 0.01,
             min_windows: 2,
+            mains_median_ratio: 100.0,
         }
     }
 }
@@ -287,6 +294,8 @@ pub fn findings(
             (Some(s), Some(c)) if c > 0.0 => s / c,
             _ => 1.0,
         };
+        let has_mains = count(Reasons::LINE_NOISE) >= half
+            || line_ratio.is_some_and(|r| r >= config.mains_median_ratio);
         let cause = if count(Reasons::NAN) > 0 {
             Cause::Nan
         } else if count(Reasons::INF) > 0 {
@@ -295,11 +304,9 @@ pub fn findings(
             Cause::Flat
         } else if count(Reasons::CLIPPED) >= half {
             Cause::Clipping
-        } else if count(Reasons::LINE_NOISE) >= half
-            && (count(Reasons::OFFSET) >= half || amplitude_ratio >= 100.0)
-        {
+        } else if has_mains && (count(Reasons::OFFSET) >= half || amplitude_ratio >= 100.0) {
             Cause::Detached
-        } else if count(Reasons::LINE_NOISE) >= half {
+        } else if has_mains {
             Cause::Mains
         } else if count(Reasons::OFFSET) >= half {
             Cause::DcOffset
