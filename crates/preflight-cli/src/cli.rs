@@ -112,7 +112,8 @@ pub struct AuditArgs {
     pub classes: Option<String>,
 
     /// Fixed-length windows of this many seconds instead of event windows,
-    /// labelled with --label-participants or --labels.
+    /// labelled with --label-participants or --labels (else all of one
+    /// class, `unlabelled`). Recordings without events get 1 s windows.
     #[arg(long, value_name = "SECONDS")]
     pub fixed: Option<f64>,
 

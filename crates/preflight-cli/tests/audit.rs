@@ -175,7 +175,7 @@ fn bad_arguments_name_the_flag() {
         (vec!["--window", "1:0"], "--window"),
         (vec!["--fail-on", "loud"], "--fail-on"),
         (vec!["--exclude", "subject"], "--exclude"),
-        (vec!["--fixed", "2"], "--label-participants"),
+        (vec!["--fixed", "0"], "--fixed"),
         (vec!["--classes", "a=x;b=x"], "--classes"),
     ] {
         let run = preflight()

@@ -63,7 +63,12 @@ pub enum FixedLabel {
     /// A table from subject or recording path (relative, `/`-separated) to
     /// label; a recording's own entry wins over its subject's.
     Table(BTreeMap<String, String>),
+    /// No labels: every window is of the one class [`UNLABELLED`].
+    None,
 }
+
+/// The class of windows that have no label.
+pub const UNLABELLED: &str = "unlabelled";
 
 /// Event labels grouped into named classes.
 ///
@@ -378,6 +383,7 @@ fn fixed_label(dataset: &Dataset, recording: &Recording, label: &FixedLabel) -> 
             .get(&slash_path(recording))
             .or_else(|| table.get(&recording.subject))
             .cloned(),
+        FixedLabel::None => Some(UNLABELLED.to_string()),
     }
 }
 

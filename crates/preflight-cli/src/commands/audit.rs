@@ -96,9 +96,7 @@ fn settings(args: &AuditArgs) -> Result<Settings> {
             let label = match (&args.label_participants, &args.labels) {
                 (Some(column), _) => FixedLabel::Participants(column.clone()),
                 (None, Some(path)) => FixedLabel::Table(read_labels(path)?),
-                (None, None) => {
-                    bail!("--fixed needs --label-participants COLUMN or --labels FILE")
-                }
+                (None, None) => FixedLabel::None,
             };
             WindowSource::Fixed { length_s, label }
         }
@@ -482,7 +480,8 @@ pub fn summary(report: &Audit, written: &Written, config: &AuditConfig) -> Strin
         }
     }
     let b = &report.balance;
-    match (&b.warning, b.majority_baseline) {
+    let unlabelled = b.majority_class.as_deref() == Some(preflight::window::UNLABELLED);
+    match (&b.warning, b.majority_baseline.filter(|_| !unlabelled)) {
         (Some(w), _) => {
             let _ = writeln!(s, "balance     {w}");
         }
@@ -546,7 +545,10 @@ fn group_findings(report: &Audit) -> Vec<(Cause, Vec<&preflight::audit::finding:
 
 fn group_line(cause: Cause, group: &[&preflight::audit::finding::Finding]) -> String {
     let first = group[0];
-    let names: Vec<&str> = group.iter().map(|f| f.channel.as_str()).collect();
+    let mut names: Vec<String> = group.iter().take(8).map(|f| f.channel.clone()).collect();
+    if group.len() > names.len() {
+        names.push(format!("{} more", group.len() - names.len()));
+    }
     let e = &first.evidence;
     let mut why = Vec::new();
     if let (Some(hz), Some(r)) = (e.line_hz, e.line_ratio) {

@@ -114,6 +114,17 @@ impl FeatureMaker {
         sfreq_hz: f64,
         clip: (Option<f32>, Option<f32>),
     ) -> ChannelFeatures {
+        self.channel_and_spectrum(samples, sfreq_hz, clip).0
+    }
+
+    /// The features of one channel's samples, and the window's spectrum
+    /// when it has one.
+    pub fn channel_and_spectrum(
+        &self,
+        samples: &[f32],
+        sfreq_hz: f64,
+        clip: (Option<f32>, Option<f32>),
+    ) -> (ChannelFeatures, Option<Psd>) {
         let m = Moments::of(samples);
         let nan = m.nan_count() as u32;
         let inf = m.inf_count() as u32;
@@ -134,7 +145,7 @@ impl FeatureMaker {
                 welch.push(samples);
                 welch.psd(sfreq_hz)
             });
-        ChannelFeatures {
+        let features = ChannelFeatures {
             samples: samples.len() as u32,
             nan,
             inf,
@@ -149,17 +160,32 @@ impl FeatureMaker {
             is_flat,
             line: psd.as_ref().and_then(|p| strongest_line(p, &self.line)),
             hf_ratio: psd.as_ref().and_then(|p| hf_ratio(p, &self.line.mains_hz)),
-        }
+        };
+        (features, psd)
     }
 
     /// The features of every channel of a decoded window.
     pub fn window(&self, signals: &WindowSignals<'_>) -> Vec<(String, ChannelFeatures)> {
+        self.window_and_spectra(signals, |_, _| {})
+    }
+
+    /// As [`FeatureMaker::window`], handing each channel's spectrum to
+    /// `spectrum(channel name, psd)` on the way.
+    pub fn window_and_spectra(
+        &self,
+        signals: &WindowSignals<'_>,
+        mut spectrum: impl FnMut(&str, &Psd),
+    ) -> Vec<(String, ChannelFeatures)> {
         signals
             .channels
             .iter()
             .zip(signals.samples)
             .map(|(info, samples)| {
-                let f = self.channel(samples, info.sfreq_hz, (info.clip_low, info.clip_high));
+                let clip = (info.clip_low, info.clip_high);
+                let (f, psd) = self.channel_and_spectrum(samples, info.sfreq_hz, clip);
+                if let Some(psd) = &psd {
+                    spectrum(&info.name, psd);
+                }
                 (info.name.clone(), f)
             })
             .collect()

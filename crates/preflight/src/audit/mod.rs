@@ -28,6 +28,7 @@ pub mod features;
 pub mod finding;
 pub mod normalize;
 pub mod plan;
+pub mod spectra;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,15 +38,16 @@ use crate::attribute::{attribute, AttributeConfig, Attribution};
 use crate::balance::{balance, Balance};
 use crate::dataset::{Dataset, Layout};
 use crate::measure::line_noise::LineNoiseConfig;
-use crate::read::{map_windows, ReadConfig};
+use crate::read::{fold_windows, ReadConfig};
 use crate::sample::{stratified_sample, Allocation, SampleConfig, SampleSize};
-use crate::window::{windows, SkipReason, WindowSource, Windows};
+use crate::window::{windows, FixedLabel, SkipReason, WindowSource, Windows};
 
 use detect::{DetectConfig, Reference};
-use features::{FeatureMaker, FeatureTable};
+use features::{ChannelFeatures, FeatureMaker, FeatureTable};
 use finding::{Cause, Finding, FindingConfig};
 use normalize::{normalization, ChannelNormalization};
 use plan::{ExcludeLevel, Exclusions};
+use spectra::SpectrumSums;
 
 /// The schema name of [`Audit`] as JSON.
 pub const SCHEMA: &str = "preflight.audit/1";
@@ -171,8 +173,10 @@ pub struct Audit {
     pub sample: SampleSummary,
     /// Where the outliers of the sample are.
     pub attribution: Attribution,
-    /// Mains frequency detected across the sample, Hz.
+    /// Mains frequency most recordings carry, Hz.
     pub mains_hz: Option<f64>,
+    /// Mains line noise per recording.
+    pub line_noise: Vec<RecordingMains>,
     /// Findings, by recording then channel.
     pub findings: Vec<Finding>,
     /// Dataset-wide observations.
@@ -192,8 +196,28 @@ pub struct Audit {
 /// Runs the audit. `progress` hears of each stage and the windows it
 /// will decode.
 pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, usize)) -> Audit {
-    // Windows and the sample.
-    let windows = windows(dataset, &config.windows);
+    // Windows and the sample. Recordings without any event still get
+    // audited, in unlabelled 1 s windows.
+    let mut notes = Vec::new();
+    let mut windows = windows(dataset, &config.windows);
+    if windows.windows.is_empty() && matches!(config.windows, WindowSource::Events { .. }) {
+        let fixed = WindowSource::Fixed {
+            length_s: 1.0,
+            label: FixedLabel::None,
+        };
+        let fallback = crate::window::windows(dataset, &fixed);
+        if !fallback.windows.is_empty() {
+            notes.push(Note {
+                kind: "no_events".to_string(),
+                subject: None,
+                text: "No recording has events to make windows from, so the audit used \
+                       unlabelled 1 s windows; class balance is not known. Give --fixed with \
+                       --label-participants or --labels to label them."
+                    .to_string(),
+            });
+            windows = fallback;
+        }
+    }
     let sample_config = SampleConfig {
         size: if config.full {
             SampleSize::Full
@@ -211,12 +235,14 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     // Features of the sample, and the yardstick they give.
     progress(Stage::Sample, sample.windows.len());
     let mut problems = Vec::new();
+    let mut spectra = SpectrumSums::default();
     let mut table = measure(
         dataset,
         &windows,
         &sample.windows,
         config,
         &maker,
+        &mut spectra,
         &mut problems,
     );
     let reference = Reference::of(&table, &config.detect);
@@ -245,7 +271,15 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
             })
             .collect();
         progress(Stage::Confirm, extra.len());
-        let more = measure(dataset, &windows, &extra, config, &maker, &mut problems);
+        let more = measure(
+            dataset,
+            &windows,
+            &extra,
+            config,
+            &maker,
+            &mut spectra,
+            &mut problems,
+        );
         table = merge_tables(table, more);
         let outliers = reference.outliers(&table, &config.detect);
         findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
@@ -253,9 +287,9 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         measured.extend(extra);
         measured.sort_unstable();
     }
-    let notes = explain_away(&windows, &table, &mut findings);
-    let mut notes = notes;
-    let mains_hz = dataset_mains(&table, &config.line, &mut notes);
+    notes.extend(explain_away(&windows, &table, &mut findings));
+    let (line_noise, mains_hz) = mains_lines(&windows, &spectra, &config.line, &mut notes);
+    notes.extend(offsets_note(&table));
 
     // The plan and the clean statistics.
     let outliers = reference.outliers(&table, &config.detect);
@@ -312,6 +346,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         },
         attribution,
         mains_hz,
+        line_noise,
         findings,
         notes,
         exclusions,
@@ -336,25 +371,42 @@ fn window_lengths(dataset: &Dataset, windows: &Windows, config: &AuditConfig) ->
     lengths
 }
 
+/// Features of the windows `indices`, with the spectra summed per
+/// recording × channel into `spectra`.
 fn measure(
     dataset: &Dataset,
     windows: &Windows,
     indices: &[usize],
     config: &AuditConfig,
     maker: &FeatureMaker,
+    spectra: &mut SpectrumSums,
     problems: &mut Vec<ReadProblem>,
 ) -> FeatureTable {
-    let results = map_windows(dataset, windows, indices, &config.read, |s| maker.window(s));
-    let mut rows = Vec::with_capacity(indices.len());
-    for (result, &index) in results.into_iter().zip(indices) {
-        match result {
-            Ok(features) => rows.push((index, features)),
-            Err(e) => problems.push(ReadProblem {
-                recording: e.path.display().to_string(),
-                reason: e.reason,
-            }),
-        }
-    }
+    type Acc = (Vec<(usize, Vec<(String, ChannelFeatures)>)>, SpectrumSums);
+    let (acc, errors): (Acc, _) = fold_windows(
+        dataset,
+        windows,
+        indices,
+        &config.read,
+        Acc::default,
+        |acc: &mut Acc, s| {
+            let recording = s.window.recording;
+            let sums = &mut acc.1;
+            let row = maker.window_and_spectra(s, |channel, psd| sums.add(recording, channel, psd));
+            acc.0.push((s.index, row));
+        },
+        |total: &mut Acc, part: Acc| {
+            total.0.extend(part.0);
+            total.1.merge(part.1);
+        },
+    );
+    problems.extend(errors.into_iter().map(|e| ReadProblem {
+        recording: e.path.display().to_string(),
+        reason: e.reason,
+    }));
+    let (mut rows, sums) = acc;
+    rows.sort_by_key(|(w, _)| *w);
+    spectra.merge(sums);
     FeatureTable::from_windows(rows)
 }
 
@@ -410,41 +462,133 @@ fn explain_away(windows: &Windows, table: &FeatureTable, findings: &mut Vec<Find
     notes
 }
 
-/// The mains frequency across the sample: the candidate with the most
-/// cells whose line ratio passes the rule; a note when most cells of the
-/// dataset carry it.
-fn dataset_mains(
-    table: &FeatureTable,
+/// Mains line noise of one recording, from its channels' average
+/// spectra.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordingMains {
+    /// Recording path.
+    pub recording: String,
+    /// The mains candidate most of its channels carry above the 4 dB rule,
+    /// if any channel does.
+    pub mains_hz: Option<f64>,
+    /// Channels whose ratio at `mains_hz` passes the rule.
+    pub channels_with_line: usize,
+    /// Channels with a spectrum.
+    pub channels: usize,
+    /// Median ratio over its channels at `mains_hz`, dB.
+    pub median_ratio_db: Option<f64>,
+    /// The channel with the largest ratio, and that ratio in dB.
+    pub worst: Option<(String, f64)>,
+}
+
+/// Per recording, which mains its channels carry; and the dataset's mains
+/// frequency (the one most recordings carry), with a note when most
+/// recordings carry it.
+fn mains_lines(
+    windows: &Windows,
+    spectra: &SpectrumSums,
     config: &LineNoiseConfig,
     notes: &mut Vec<Note>,
-) -> Option<f64> {
+) -> (Vec<RecordingMains>, Option<f64>) {
     let threshold = 10f64.powf(config.threshold_db / 10.0);
-    let mut votes: BTreeMap<u32, usize> = BTreeMap::new();
-    let mut cells = 0usize;
-    for row in &table.rows {
-        for f in row.channels.iter().flatten() {
-            cells += 1;
-            if let Some((hz, ratio)) = f.line {
-                if f64::from(ratio) >= threshold {
-                    *votes.entry(hz as u32).or_insert(0) += 1;
-                }
+    let mut by_recording: BTreeMap<u32, Vec<spectra::ChannelLine>> = BTreeMap::new();
+    for line in spectra.lines(config) {
+        by_recording.entry(line.recording).or_default().push(line);
+    }
+    let mut out = Vec::new();
+    let mut votes: BTreeMap<u64, usize> = BTreeMap::new();
+    for (recording, lines) in by_recording {
+        // The candidate with the most channels over the rule.
+        let mut best: Option<(f64, usize)> = None;
+        for &hz in &config.mains_hz {
+            let n = lines
+                .iter()
+                .filter(|l| l.ratios.iter().any(|&(f, r)| f == hz && r >= threshold))
+                .count();
+            if n > 0 && best.is_none_or(|(_, m)| n > m) {
+                best = Some((hz, n));
             }
         }
-    }
-    let (hz, n) = votes
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
-    if 2 * n >= cells {
-        notes.push(Note {
-            kind: "dataset_mains".to_string(),
-            subject: None,
-            text: format!(
-                "{:.0}% of sampled windows × channels carry {hz} Hz line noise: the whole \
-                 dataset was recorded near mains; a notch or zapline filter at {hz} Hz and \
-                 harmonics helps every recording.",
-                100.0 * n as f64 / cells as f64
-            ),
+        let (mains_hz, channels_with_line) = match best {
+            Some((hz, n)) => (Some(hz), n),
+            None => (None, 0),
+        };
+        let db = |r: f64| 10.0 * r.log10();
+        let at =
+            |l: &spectra::ChannelLine, hz: f64| l.ratios.iter().find(|r| r.0 == hz).map(|r| r.1);
+        let (median_ratio_db, worst) = match mains_hz {
+            Some(hz) => {
+                let mut ratios: Vec<(f64, &str)> = lines
+                    .iter()
+                    .filter_map(|l| at(l, hz).map(|r| (r, l.channel.as_str())))
+                    .collect();
+                ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let median = ratios.get(ratios.len() / 2).map(|r| db(r.0));
+                let worst = ratios.last().map(|r| (r.1.to_string(), db(r.0)));
+                (median, worst)
+            }
+            None => (None, None),
+        };
+        if let Some(hz) = mains_hz {
+            *votes.entry(hz as u64).or_insert(0) += 1;
+        }
+        out.push(RecordingMains {
+            recording: windows.recordings[recording as usize].clone(),
+            mains_hz,
+            channels_with_line,
+            channels: lines.len(),
+            median_ratio_db,
+            worst,
         });
     }
-    Some(f64::from(hz))
+    let dataset_hz = votes
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(&hz, &n)| (hz as f64, n));
+    if let Some((hz, n)) = dataset_hz {
+        let with: Vec<&RecordingMains> = out.iter().filter(|r| r.mains_hz == Some(hz)).collect();
+        let channels: usize = with.iter().map(|r| r.channels_with_line).sum();
+        let total: usize = with.iter().map(|r| r.channels).sum();
+        if 2 * n >= out.len() {
+            notes.push(Note {
+                kind: "dataset_mains".to_string(),
+                subject: None,
+                text: format!(
+                    "{n} of {} recordings carry {hz:.0} Hz line noise, on {channels} of their \
+                     {total} channels (zapline-plus's 4 dB rule, on the average spectrum of the \
+                     measured windows): the data were recorded near {hz:.0} Hz mains; a notch \
+                     or zapline filter at {hz:.0} Hz and its harmonics helps every recording.",
+                    out.len()
+                ),
+            });
+        }
+    }
+    (out, dataset_hz.map(|(hz, _)| hz))
+}
+
+/// A note when the signals carry DC offsets large against their
+/// variability almost everywhere (unreferenced or DC-coupled recordings).
+fn offsets_note(table: &FeatureTable) -> Option<Note> {
+    let mut means = Vec::new();
+    let mut stds = Vec::new();
+    for f in table.rows.iter().flat_map(|r| r.channels.iter().flatten()) {
+        if let (Some(m), Some(s)) = (f.mean_uv, f.std_uv) {
+            means.push(f64::from(m).abs());
+            stds.push(f64::from(s));
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    let (m, s) = (median(&mut means)?, median(&mut stds)?);
+    (m > 100.0 && m > 10.0 * s).then(|| Note {
+        kind: "dc_offsets".to_string(),
+        subject: None,
+        text: format!(
+            "Most windows carry a DC offset (median |mean| {m:.0} µV against a median std of \
+             {s:.0} µV): the data look unreferenced or DC-coupled; re-reference, high-pass or \
+             subtract each window's mean before normalizing."
+        ),
+    })
 }
