@@ -70,6 +70,9 @@ pub struct WindowSignals<'a> {
     pub channels: &'a [ChannelInfo],
     /// Per channel, the window's samples in physical units.
     pub samples: &'a [Vec<f32>],
+    /// Byte range `[start, end)` of the file the samples were decoded from:
+    /// the whole data records that hold them, or the NumPy row.
+    pub span: (u64, u64),
 }
 
 /// Why a window could not be decoded.
@@ -117,12 +120,13 @@ where
                 .map(|&(place, index)| {
                     let window = windows.windows[index];
                     let result = source.as_ref().map_err(Clone::clone).and_then(|s| {
-                        let samples = s.decode(&window, windows.duration_s)?;
+                        let decoded = s.decode(&window, windows.duration_s)?;
                         Ok(f(&WindowSignals {
                             index,
                             window,
                             channels: s.channels(),
-                            samples: &samples,
+                            samples: &decoded.samples,
+                            span: decoded.span,
                         }))
                     });
                     (place, result)
@@ -194,13 +198,14 @@ where
                         for &index in members {
                             let window = windows.windows[index];
                             match source.decode(&window, windows.duration_s) {
-                                Ok(samples) => fold(
+                                Ok(decoded) => fold(
                                     &mut acc,
                                     &WindowSignals {
                                         index,
                                         window,
                                         channels: source.channels(),
-                                        samples: &samples,
+                                        samples: &decoded.samples,
+                                        span: decoded.span,
                                     },
                                 ),
                                 Err(e) => errs.push(e),
@@ -333,7 +338,9 @@ impl Source {
         }
     }
 
-    fn decode(&self, window: &Window, duration_s: f64) -> Result<Vec<Vec<f32>>, ReadError> {
+    /// The window's samples per channel, and the byte range of the file
+    /// they were decoded from (whole data records for EDF/BDF).
+    fn decode(&self, window: &Window, duration_s: f64) -> Result<Decoded, ReadError> {
         match (self, window.locator) {
             (
                 Source::Edf {
@@ -344,10 +351,11 @@ impl Source {
                     channels,
                 },
                 Locator::Time { start_s },
-            ) => signals
-                .iter()
-                .zip(channels)
-                .map(|(&signal, info)| {
+            ) => {
+                let h = file.header();
+                let mut samples = Vec::with_capacity(signals.len());
+                let mut records: Option<(u64, u64)> = None;
+                for (&signal, info) in signals.iter().zip(channels) {
                     let n = (duration_s * info.sfreq_hz).round() as usize;
                     let first = first_sample(file, signal, start_s).ok_or_else(|| ReadError {
                         path: path.clone(),
@@ -359,9 +367,20 @@ impl Source {
                             path: path.clone(),
                             reason: without_path(&e, full),
                         })?;
-                    Ok(out)
-                })
-                .collect(),
+                    let spr = h.signals[signal].samples_per_record.max(1) as u64;
+                    if n > 0 {
+                        let (a, b) = (first / spr, (first + n as u64 - 1) / spr + 1);
+                        records = Some(records.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+                    }
+                    samples.push(out);
+                }
+                let record_bytes = h.record_bytes() as u64;
+                let span = records.map_or((0, 0), |(a, b)| {
+                    let at = h.header_bytes as u64;
+                    (at + a * record_bytes, at + b * record_bytes)
+                });
+                Ok(Decoded { samples, span })
+            }
             (
                 Source::Numpy {
                     map,
@@ -371,16 +390,31 @@ impl Source {
                     ..
                 },
                 Locator::Row { row },
-            ) => decode_row(map, array, row, *to_uv).ok_or_else(|| ReadError {
-                path: path.clone(),
-                reason: format!("row {row} lies beyond the end of the file"),
-            }),
+            ) => {
+                let per_row = (array.channels * array.samples * array.sample_type.size()) as u64;
+                let start = array.data_offset + row * per_row;
+                decode_row(map, array, row, *to_uv)
+                    .map(|samples| Decoded {
+                        samples,
+                        span: (start, start + per_row),
+                    })
+                    .ok_or_else(|| ReadError {
+                        path: path.clone(),
+                        reason: format!("row {row} lies beyond the end of the file"),
+                    })
+            }
             _ => Err(ReadError {
                 path: PathBuf::new(),
                 reason: "window does not match its dataset's layout".to_string(),
             }),
         }
     }
+}
+
+/// Samples of one window and where in the file they came from.
+struct Decoded {
+    samples: Vec<Vec<f32>>,
+    span: (u64, u64),
 }
 
 /// A reader error's message without the path it starts with.

@@ -405,6 +405,15 @@ pub fn summary(report: &Audit, written: &Written, config: &AuditConfig) -> Strin
         config.sample.min_per_recording,
         config.sample.min_per_stratum
     );
+    if d.bytes > 0 {
+        let _ = writeln!(
+            s,
+            "read        {:.1} MB of {:.1} MB ({:.2}%): only the data records holding measured windows",
+            sm.bytes_read as f64 / 1e6,
+            d.bytes as f64 / 1e6,
+            100.0 * sm.bytes_read as f64 / d.bytes as f64
+        );
+    }
     if !sm.confirmed_recordings.is_empty() {
         let _ = writeln!(
             s,

@@ -99,6 +99,8 @@ pub struct DatasetSummary {
     pub recordings: usize,
     /// Files that could not be read, with the reason.
     pub unreadable: Vec<(String, String)>,
+    /// Bytes of the recordings (or of X.npy).
+    pub bytes: u64,
     /// Labelled windows.
     pub windows: usize,
     /// Window length, s.
@@ -137,6 +139,9 @@ pub struct SampleSummary {
     pub measured: usize,
     /// Recordings measured in full to confirm findings.
     pub confirmed_recordings: Vec<String>,
+    /// Bytes of the files the measured windows were decoded from (whole
+    /// data records), confirmation included.
+    pub bytes_read: u64,
     /// Per stratum.
     pub strata: Vec<AllocationRow>,
 }
@@ -234,16 +239,14 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
 
     // Features of the sample, and the yardstick they give.
     progress(Stage::Sample, sample.windows.len());
-    let mut problems = Vec::new();
-    let mut spectra = SpectrumSums::default();
+    let mut measured_so_far = Measured::default();
     let mut table = measure(
         dataset,
         &windows,
         &sample.windows,
         config,
         &maker,
-        &mut spectra,
-        &mut problems,
+        &mut measured_so_far,
     );
     let reference = Reference::of(&table, &config.detect);
     let outliers = reference.outliers(&table, &config.detect);
@@ -277,8 +280,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
             &extra,
             config,
             &maker,
-            &mut spectra,
-            &mut problems,
+            &mut measured_so_far,
         );
         table = merge_tables(table, more);
         let outliers = reference.outliers(&table, &config.detect);
@@ -288,6 +290,11 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         measured.sort_unstable();
     }
     notes.extend(explain_away(&windows, &table, &mut findings));
+    let Measured {
+        spectra,
+        spans,
+        mut problems,
+    } = measured_so_far;
     let (line_noise, mains_hz) = mains_lines(&windows, &spectra, &config.line, &mut notes);
     notes.extend(offsets_note(&table));
 
@@ -321,6 +328,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
                 .iter()
                 .map(|u| (u.path.display().to_string(), u.reason.clone()))
                 .collect(),
+            bytes: dataset_bytes(dataset),
             windows: windows.windows.len(),
             window_s: windows.duration_s,
             windows_skipped: windows.skipped.clone(),
@@ -331,6 +339,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
             sampled: sample.windows.len(),
             measured: measured.len(),
             confirmed_recordings: confirmed.into_iter().collect(),
+            bytes_read: bytes_covered(&spans),
             strata: sample
                 .strata
                 .iter()
@@ -357,6 +366,14 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     }
 }
 
+/// Bytes of a dataset's recordings, or of its X.npy.
+fn dataset_bytes(dataset: &Dataset) -> u64 {
+    match &dataset.numpy {
+        Some(np) => std::fs::metadata(dataset.root_of(&np.x)).map_or(0, |m| m.len()),
+        None => dataset.recordings.iter().map(|r| r.bytes).sum(),
+    }
+}
+
 /// Samples per window for every sampling rate of the dataset.
 fn window_lengths(dataset: &Dataset, windows: &Windows, config: &AuditConfig) -> BTreeSet<usize> {
     let mut lengths = BTreeSet::new();
@@ -379,10 +396,18 @@ fn measure(
     indices: &[usize],
     config: &AuditConfig,
     maker: &FeatureMaker,
-    spectra: &mut SpectrumSums,
-    problems: &mut Vec<ReadProblem>,
+    so_far: &mut Measured,
 ) -> FeatureTable {
-    type Acc = (Vec<(usize, Vec<(String, ChannelFeatures)>)>, SpectrumSums);
+    let Measured {
+        spectra,
+        spans,
+        problems,
+    } = so_far;
+    type Acc = (
+        Vec<(usize, Vec<(String, ChannelFeatures)>)>,
+        SpectrumSums,
+        Spans,
+    );
     let (acc, errors): (Acc, _) = fold_windows(
         dataset,
         windows,
@@ -394,20 +419,56 @@ fn measure(
             let sums = &mut acc.1;
             let row = maker.window_and_spectra(s, |channel, psd| sums.add(recording, channel, psd));
             acc.0.push((s.index, row));
+            acc.2.entry(recording).or_default().push(s.span);
         },
         |total: &mut Acc, part: Acc| {
             total.0.extend(part.0);
             total.1.merge(part.1);
+            for (r, v) in part.2 {
+                total.2.entry(r).or_default().extend(v);
+            }
         },
     );
     problems.extend(errors.into_iter().map(|e| ReadProblem {
         recording: e.path.display().to_string(),
         reason: e.reason,
     }));
-    let (mut rows, sums) = acc;
+    let (mut rows, sums, new_spans) = acc;
     rows.sort_by_key(|(w, _)| *w);
     spectra.merge(sums);
+    for (r, v) in new_spans {
+        spans.entry(r).or_default().extend(v);
+    }
     FeatureTable::from_windows(rows)
+}
+
+/// What the measuring passes gather besides the features.
+#[derive(Default)]
+struct Measured {
+    spectra: SpectrumSums,
+    spans: Spans,
+    problems: Vec<ReadProblem>,
+}
+
+/// Byte ranges decoded, per recording.
+type Spans = BTreeMap<u32, Vec<(u64, u64)>>;
+
+/// Bytes covered by the union of the ranges of each recording.
+fn bytes_covered(spans: &Spans) -> u64 {
+    let mut total = 0;
+    for ranges in spans.values() {
+        let mut sorted = ranges.clone();
+        sorted.sort_unstable();
+        let mut end = 0u64;
+        for (a, b) in sorted {
+            let a = a.max(end);
+            if b > a {
+                total += b - a;
+                end = b;
+            }
+        }
+    }
+    total
 }
 
 /// Rows of both tables, channels matched by name, rows by window index.
