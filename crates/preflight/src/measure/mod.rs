@@ -13,8 +13,10 @@
 //! - [`histogram`]: amplitude histogram on log-spaced bins from nV to V;
 //! - [`flatness`]: clipping at the digital limits, flat runs and dropout;
 //! - [`spectrum`]: Welch power spectral density;
-//! - [`line_noise`]: mains line-noise ratios and mains frequency detection.
+//! - [`line_noise`]: mains line-noise ratios and mains frequency detection;
+//! - [`filter`]: the high-pass and low-pass FIR filters PyPREP applies;
 
+pub mod filter;
 pub mod flatness;
 pub mod histogram;
 pub mod line_noise;
