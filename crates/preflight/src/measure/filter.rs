@@ -192,13 +192,18 @@ pub fn zero_phase(fir: &Fir, x: &[f64]) -> Vec<f64> {
 /// 90/sfreq, 100/sfreq, 1]` (45 and 50 Hz), by frequency sampling.
 ///
 /// The desired response is sampled on 513 points `k = 0..=512` of a
-/// 1024-point grid: 1 up to `k1 = round(512 · 90/sfreq)`, 0 from `k2 =
-/// round(512 · 100/sfreq)`, and between them the PCHIP interpolant of the
-/// four points, which here is the cubic `1 - 3u² + 2u³`, `u = (k - k1)/(k2
-/// - k1)` (the interior slopes are zero because a flat segment adjoins
-/// each). With a linear phase of 50 samples and Hermitian symmetry, the
-/// inverse DFT is `h_n = (1/1024)[H_0 + 2 Σ_(k=1..511) H_k cos(2πk(n -
-/// 50)/1024) + H_512 cos(π(n - 50))]` for `n = 0..=100`, times the Hamming
+/// 1024-point grid: 1 up to `k1 = round(512 · 90/sfreq)`, 0 from
+/// `k2 = round(512 · 100/sfreq)`, and between them the PCHIP interpolant
+/// of the four points, which here is the cubic `1 - 3u² + 2u³` with
+/// `u = (k - k1)/(k2 - k1)` (the interior slopes are zero because a flat
+/// segment adjoins each). With a linear phase of 50 samples and Hermitian
+/// symmetry, the inverse DFT is, for `n = 0..=100`,
+///
+/// ```text
+/// h_n = (1/1024) [H_0 + 2 Σ_(k=1..511) H_k cos(2πk(n - 50)/1024) + H_512 cos(π(n - 50))],
+/// ```
+///
+/// times the Hamming
 /// window `0.54 - 0.46 cos(2πn/100)`.
 ///
 /// # Panics
