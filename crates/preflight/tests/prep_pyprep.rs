@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use preflight::measure::filter::{filtfilt, highpass_kernel, prep_lowpass_kernel, zero_phase, Fir};
+use preflight::measure::prep::{noisy_channels, PrepConfig, PrepReport};
 use serde_json::Value;
 
 const LCG_A: u64 = 6364136223846793005;
@@ -97,4 +98,99 @@ fn filters_match_pyprep() {
         }
     }
     eprintln!("largest absolute difference from PyPREP's filters: {worst:.3e} µV");
+}
+
+fn data_root() -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("PREFLIGHT_TEST_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    if root.is_dir() {
+        return Some(root);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("test data not found at {}; CI requires it", root.display());
+    }
+    eprintln!(
+        "skipped: test data not found at {} (set PREFLIGHT_TEST_DATA)",
+        root.display()
+    );
+    None
+}
+
+/// Runs [`noisy_channels`] on the data signals of one recording.
+fn run(path: &Path) -> (Vec<String>, PrepReport) {
+    let edf = edf::Edf::open(path).expect("readable recording");
+    let header = edf.header();
+    let signals: Vec<usize> = header.data_signals().collect();
+    let sfreq = header.sfreq_hz(signals[0]).expect("a rate");
+    let names = signals
+        .iter()
+        .map(|&s| header.signals[s].label.clone())
+        .collect();
+    let channels = signals
+        .iter()
+        .map(|&s| edf.read_signal(s).expect("readable"))
+        .collect();
+    (
+        names,
+        noisy_channels(channels, sfreq, &PrepConfig::default()),
+    )
+}
+
+#[test]
+fn criteria_match_pyprep_on_eegmmidb() {
+    let Some(root) = data_root() else { return };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/prep_expected");
+    let mut worst_z = 0.0_f64;
+    let mut flags = 0;
+    for r in 1..=14 {
+        let name = format!("S001R{r:02}.edf");
+        let expected = reference(&format!("prep_expected/{name}.json"));
+        assert!(dir.join(format!("{name}.json")).is_file());
+        let (names, report) = run(&root.join("eegmmidb_S001").join(&name));
+        let channels = expected["channels"].as_array().expect("channels");
+        assert_eq!(channels.len(), report.channels.len(), "{name}");
+        for ((want, got), label) in channels.iter().zip(&report.channels).zip(&names) {
+            assert_eq!(want["name"].as_str(), Some(label.as_str()), "{name}");
+            let theirs: Vec<&str> = want["flags"]
+                .as_array()
+                .expect("flags")
+                .iter()
+                .map(|f| f.as_str().expect("a flag"))
+                .collect();
+            let mut ours: Vec<&str> = got.reasons().collect();
+            ours.sort_unstable();
+            let mut theirs = theirs;
+            theirs.sort_unstable();
+            assert_eq!(ours, theirs, "{name} {label}");
+            flags += ours.len();
+
+            for (key, value) in [
+                ("deviation_z", got.deviation_z),
+                ("hf_noise_z", got.hf_noise_z),
+            ] {
+                let want = want[key].as_f64().expect("a z-score");
+                let got = value.unwrap_or(0.0);
+                let err = (got - want).abs() / want.abs().max(1.0);
+                worst_z = worst_z.max(err);
+                assert!(err < 1e-6, "{name} {label} {key}: {got} vs {want}");
+            }
+            for (key, value) in [
+                ("bad_correlation_fraction", got.bad_correlation_fraction),
+                ("dropout_fraction", got.dropout_fraction),
+            ] {
+                // Window counts over the same total: equal up to numpy's
+                // rounding of the mean.
+                let (got, want) = (
+                    value.expect("windows"),
+                    want[key].as_f64().expect("a fraction"),
+                );
+                assert!(
+                    (got - want).abs() < 1e-12,
+                    "{name} {label} {key}: {got} vs {want}"
+                );
+            }
+        }
+    }
+    eprintln!("{flags} flags agree; largest z-score difference {worst_z:.3e}");
 }

@@ -15,12 +15,18 @@
 //! - [`spectrum`]: Welch power spectral density;
 //! - [`line_noise`]: mains line-noise ratios and mains frequency detection;
 //! - [`filter`]: the high-pass and low-pass FIR filters PyPREP applies;
+//! - [`hf_noise`]: PREP's high-frequency noise ratio;
+//! - [`correlation`]: PREP's per-window inter-channel correlation and dropout;
+//! - [`prep`]: PREP's per-recording channel criteria, as PyPREP runs them.
 
+pub mod correlation;
 pub mod filter;
 pub mod flatness;
+pub mod hf_noise;
 pub mod histogram;
 pub mod line_noise;
 pub mod moments;
+pub mod prep;
 pub mod quantiles;
 pub mod sketch;
 pub mod spectrum;
