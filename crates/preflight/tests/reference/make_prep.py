@@ -14,7 +14,9 @@
    dropout), ``find_bad_by_SNR``, all with PyPREP's default thresholds, and
    separately ``find_bad_by_PSD`` (``find_all_bads`` would add it; preflight
    does not implement it). Per channel: the flags and the statistics behind
-   them.
+   them, and for the PSD criterion the robust z-scores of the 1-15, 15-30
+   and 30-45 Hz band powers (flagged above 3) and whether the 30-45 Hz band
+   exceeds the 1-15 Hz band (the "1/f violation").
 
 How to run::
 
@@ -84,16 +86,23 @@ def noisy_channels(path):
     nc.find_bad_by_PSD()
     info = nc._extra_info
     names = list(nc.ch_names_original)
+    usable = list(nc.ch_names_new)
+    psd = info["bad_by_psd"]
     corr = info["bad_by_correlation"]
     drop = info["bad_by_dropout"]
     channels = []
     for i, name in enumerate(names):
+        u = usable.index(name) if name in usable else None
+        band_z = None if u is None else [float(psd[f"zscore_{b}"][u]) for b in ("low", "mid", "high")]
+        violation = None if u is None else bool(psd["bad_by_1f_violation"][u])
         flags = [k[len("bad_by_"):] for k, v in bads.items() if k.startswith("bad_by_") and name in v]
         channels.append(
             {
                 "name": name,
                 "flags": sorted(flags),
                 "psd": name in nc.bad_by_psd,
+                "psd_band_z": band_z,
+                "psd_1f_violation": violation,
                 "deviation_z": float(info["bad_by_deviation"]["robust_channel_deviations"][i]),
                 "hf_noise_z": float(info["bad_by_hf_noise"]["hf_noise_zscores"][i]),
                 "bad_correlation_fraction": float(corr["bad_window_fractions"][i]),
