@@ -7,6 +7,8 @@
 //! reader decodes them (`push`) and combine with `merge`; none keeps the
 //! samples.
 //!
+//! - [`summary`]: all the mergeable measures of one channel, fed in one
+//!   call: what a scan of a dataset writes per recording and channel;
 //! - [`moments`]: count, NaN/Inf counts, extremes, mean and variance;
 //! - [`quantiles`]: exact quantiles, MAD and IQR of a window;
 //! - [`sketch`]: a mergeable quantile sketch for recordings and datasets;
@@ -30,3 +32,4 @@ pub mod prep;
 pub mod quantiles;
 pub mod sketch;
 pub mod spectrum;
+pub mod summary;

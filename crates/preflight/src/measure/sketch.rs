@@ -115,6 +115,7 @@ impl Store {
 /// assert_eq!(QuantileSketch::new().quantile(0.5), None);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SketchRepr", into = "SketchRepr")]
 pub struct QuantileSketch {
     config: SketchConfig,
     /// `1 / ln γ`.
@@ -123,6 +124,51 @@ pub struct QuantileSketch {
     zero: u64,
     positive: Store,
     negative: Store,
+}
+
+/// The serialised form: the counts and the configuration; the derived
+/// constants are recomputed on reading, so they are bit-identical.
+#[derive(Serialize, Deserialize)]
+struct SketchRepr {
+    config: SketchConfig,
+    zero: u64,
+    positive: Store,
+    negative: Store,
+}
+
+impl From<QuantileSketch> for SketchRepr {
+    fn from(s: QuantileSketch) -> SketchRepr {
+        SketchRepr {
+            config: s.config,
+            zero: s.zero,
+            positive: s.positive,
+            negative: s.negative,
+        }
+    }
+}
+
+impl TryFrom<SketchRepr> for QuantileSketch {
+    type Error = String;
+
+    fn try_from(r: SketchRepr) -> Result<QuantileSketch, String> {
+        let SketchConfig {
+            relative_accuracy: alpha,
+            min_magnitude: min,
+        } = r.config;
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(format!(
+                "sketch relative accuracy {alpha}, expected in (0, 1)"
+            ));
+        }
+        if !(min > 0.0 && min.is_finite()) {
+            return Err(format!("sketch min_magnitude {min}, expected positive"));
+        }
+        let mut s = QuantileSketch::with_config(r.config);
+        s.zero = r.zero;
+        s.positive = r.positive;
+        s.negative = r.negative;
+        Ok(s)
+    }
 }
 
 impl Default for QuantileSketch {
@@ -352,6 +398,17 @@ mod tests {
         s.push(&[-2.0, f64::NAN, 2.0]);
         assert_eq!(s.count(), 2);
         assert!(s.quantile(0.0).unwrap() < 0.0);
+    }
+
+    #[test]
+    fn a_bad_configuration_in_json_is_an_error() {
+        let mut s = QuantileSketch::new();
+        s.push(&[1.0, -2.0, 0.0]);
+        let json = serde_json::to_string(&s).unwrap();
+        let back: QuantileSketch = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        let bad = json.replace("0.005", "1.5");
+        assert!(serde_json::from_str::<QuantileSketch>(&bad).is_err());
     }
 
     #[test]
