@@ -7,7 +7,9 @@
    ``filter_data(l_freq=1, h_freq=None)``) and its low-pass for the HF-noise
    and correlation criteria (``_filter_design`` + ``scipy.signal.filtfilt``),
    at a few sample indices, plus the low-pass kernel itself.
-2. ``prep_expected/S001Rnn.edf.json``: PyPREP's ``NoisyChannels`` on the 14
+2. ``prep_planted.json``: the same on a synthetic recording with one planted
+   fault per criterion (see ``planted``), with and without the detrend.
+3. ``prep_expected/S001Rnn.edf.json``: PyPREP's ``NoisyChannels`` on the 14
    runs of ``eegmmidb_S001``, with ``do_detrend=True`` and no RANSAC:
    ``find_bad_by_nan_flat`` (run by the constructor), ``find_bad_by_deviation``,
    ``find_bad_by_hfnoise``, ``find_bad_by_correlation`` (which also gives
@@ -29,6 +31,7 @@ Versions used for the committed files: pyprep 0.9.0, mne 1.13.2, scipy
 """
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -42,7 +45,7 @@ from pyprep.removeTrend import removeTrend
 from pyprep.utils import _filter_design
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_welch import synthetic  # noqa: E402
+from make_welch import LCG_A, LCG_C, MASK, synthetic  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[4] / "shared" / "data"
@@ -75,15 +78,58 @@ def filters():
     (HERE / "prep_filters.json").write_text(json.dumps({"tool": TOOL, "filters": out}, indent=1) + "\n")
 
 
-def noisy_channels(path):
-    raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
-    nc = NoisyChannels(raw, do_detrend=True, random_state=1, ransac=False)
+def lcg_noise(n, seed):
+    """The noise of ``make_welch.synthetic``: (u_k >> 11) / 2**53 - 0.5."""
+    out = np.empty(n)
+    u = seed
+    for k in range(n):
+        u = (LCG_A * u + LCG_C) & MASK
+        out[k] = (u >> 11) / float(1 << 53) - 0.5
+    return out
+
+
+def planted():
+    """16 channels at 256 Hz for 30 s sharing 10 Hz and 3 Hz rhythms, with faults.
+
+    x_c = (0.8 + 0.02 c) (15 sin(2 pi 10 t) + 10 cos(2 pi 3 t)) + 3 noise_c, noise_c
+    from the LCG seeded with c + 1; then c1 gets a NaN at sample 100, c2 is
+    -120 µV throughout, c3 is multiplied by 20, c4 gets 60 µV of 60 Hz, c5 is
+    30 noise from seed 99 (no shared rhythm), c6 is 4 µV for samples
+    2560..5120 (10 s). PyPREP runs with and without its detrend.
+    """
+    fs = 256.0
+    n = int(30 * fs)
+    common = np.array(
+        [
+            15.0 * math.sin(2.0 * math.pi * 10.0 * (k / fs))
+            + 10.0 * math.cos(2.0 * math.pi * 3.0 * (k / fs))
+            for k in range(n)
+        ]
+    )
+    x = np.array([(0.8 + 0.02 * c) * common + 3.0 * lcg_noise(n, c + 1) for c in range(16)])
+    x[1, 100] = np.nan
+    x[2, :] = -120.0
+    x[3] *= 20.0
+    x[4] += np.array([60.0 * math.sin(2.0 * math.pi * 60.0 * (k / fs)) for k in range(n)])
+    x[5] = 30.0 * lcg_noise(n, 99)
+    x[6, 2560:5120] = 4.0
+    info = mne.create_info([f"c{i}" for i in range(16)], fs, "eeg")
+    runs = []
+    for detrend in (True, False):
+        raw = mne.io.RawArray(x * 1e-6, info, verbose="error")
+        runs.append({"do_detrend": detrend, **noisy_channels(raw, detrend, psd=False)})
+    (HERE / "prep_planted.json").write_text(json.dumps({"tool": TOOL, "runs": runs}, indent=1) + "\n")
+
+
+def noisy_channels(raw, detrend=True, psd=True):
+    nc = NoisyChannels(raw, do_detrend=detrend, random_state=1, ransac=False)
     nc.find_bad_by_deviation()
     nc.find_bad_by_hfnoise()
     nc.find_bad_by_correlation()
     nc.find_bad_by_SNR()
     bads = nc.get_bads(as_dict=True)
-    nc.find_bad_by_PSD()
+    if psd:
+        nc.find_bad_by_PSD()
     info = nc._extra_info
     names = list(nc.ch_names_original)
     usable = list(nc.ch_names_new)
@@ -92,7 +138,7 @@ def noisy_channels(path):
     drop = info["bad_by_dropout"]
     channels = []
     for i, name in enumerate(names):
-        u = usable.index(name) if name in usable else None
+        u = usable.index(name) if psd and name in usable else None
         band_z = None if u is None else [float(psd[f"zscore_{b}"][u]) for b in ("low", "mid", "high")]
         violation = None if u is None else bool(psd["bad_by_1f_violation"][u])
         flags = [k[len("bad_by_"):] for k, v in bads.items() if k.startswith("bad_by_") and name in v]
@@ -111,7 +157,6 @@ def noisy_channels(path):
             }
         )
     return {
-        "file": f"eegmmidb_S001/{path.name}",
         "tool": TOOL,
         "sfreq_hz": float(raw.info["sfreq"]),
         "n_samples": int(raw.n_times),
@@ -125,10 +170,12 @@ def noisy_channels(path):
 
 def main():
     filters()
+    planted()
     out_dir = HERE / "prep_expected"
     out_dir.mkdir(exist_ok=True)
     for path in sorted((DATA / "eegmmidb_S001").glob("S001R*.edf")):
-        result = noisy_channels(path)
+        raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
+        result = {"file": f"eegmmidb_S001/{path.name}", **noisy_channels(raw)}
         (out_dir / f"{path.name}.json").write_text(json.dumps(result, indent=1) + "\n")
         flagged = {c["name"]: c["flags"] for c in result["channels"] if c["flags"] or c["psd"]}
         print(path.name, flagged)
