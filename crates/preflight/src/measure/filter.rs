@@ -151,6 +151,16 @@ impl Fir {
 /// # Panics
 ///
 /// If `l_freq_hz` is not positive or not below Nyquist.
+///
+/// ```
+/// use preflight::measure::filter::{highpass_kernel, zero_phase, Fir};
+///
+/// let h = highpass_kernel(160.0, 1.0);
+/// assert_eq!(h.len(), 529);
+/// // An offset of 1e5 µV is removed; the filter has zero DC gain.
+/// let y = zero_phase(&Fir::new(h), &vec![1e5; 2000]);
+/// assert!(y.iter().all(|v| v.abs() < 1e-6));
+/// ```
 pub fn highpass_kernel(sfreq_hz: f64, l_freq_hz: f64) -> Vec<f64> {
     assert!(
         l_freq_hz > 0.0 && l_freq_hz < sfreq_hz / 2.0,
@@ -234,6 +244,15 @@ pub fn zero_phase(fir: &Fir, x: &[f64]) -> Vec<f64> {
 /// # Panics
 ///
 /// If `sfreq_hz <= 100` (PyPREP does not filter then).
+///
+/// ```
+/// use preflight::measure::filter::prep_lowpass_kernel;
+///
+/// let h = prep_lowpass_kernel(256.0);
+/// assert_eq!(h.len(), 101);
+/// // Unit gain at DC, up to the frequency sampling's ripple.
+/// assert!((h.iter().sum::<f64>() - 1.0).abs() < 1e-3);
+/// ```
 pub fn prep_lowpass_kernel(sfreq_hz: f64) -> Vec<f64> {
     assert!(
         sfreq_hz > 100.0,
@@ -274,6 +293,17 @@ pub fn prep_lowpass_kernel(sfreq_hz: f64) -> Vec<f64> {
 /// started in the steady state of its first sample (`lfilter_zi`), then
 /// the extension cut off. `None` when `x` has no more than `3 · taps`
 /// samples (scipy raises).
+///
+/// ```
+/// use preflight::measure::filter::{filtfilt, Fir};
+///
+/// // A three-tap moving average run forward and backward keeps a line.
+/// let fir = Fir::new(vec![1.0 / 3.0; 3]);
+/// let x: Vec<f64> = (0..50).map(|n| 2.0 * n as f64 + 1.0).collect();
+/// let y = filtfilt(&fir, &x).unwrap();
+/// assert!(y.iter().zip(&x).all(|(a, b)| (a - b).abs() < 1e-9));
+/// assert_eq!(filtfilt(&fir, &x[..9]), None);
+/// ```
 pub fn filtfilt(fir: &Fir, x: &[f64]) -> Option<Vec<f64>> {
     let taps = fir.taps().len();
     let pad = 3 * taps;
