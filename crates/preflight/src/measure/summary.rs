@@ -7,8 +7,9 @@
 //! consecutive parts of a recording join with [`ChannelSummary::append`];
 //! summaries of different recordings (for a subject, a dataset, a shard)
 //! pool with [`ChannelSummary::pool`]. All of it is serialisable, so shard
-//! outputs can be written and merged later. Spectra are not part of it: a
-//! [`super::spectrum::Welch`] per channel streams alongside.
+//! outputs can be written and merged later. Spectra are not part of it (an
+//! FFT plan is not data): a [`super::spectrum::Welch`] per channel streams
+//! alongside and appends and pools the same way.
 
 use serde::{Deserialize, Serialize};
 
