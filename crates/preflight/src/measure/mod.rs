@@ -11,7 +11,8 @@
 //!   call: what a scan of a dataset writes per recording and channel;
 //! - [`moments`]: count, NaN/Inf counts, extremes, mean and variance;
 //! - [`quantiles`]: exact quantiles, MAD and IQR of a window;
-//! - [`sketch`]: a mergeable quantile sketch for recordings and datasets;
+//! - [`sketch`]: a mergeable quantile sketch (quantiles, IQR, MAD within a
+//!   stated bound) for recordings and datasets;
 //! - [`histogram`]: amplitude histogram on log-spaced bins from nV to V;
 //! - [`flatness`]: clipping at the digital limits, flat runs and dropout;
 //! - [`spectrum`]: Welch power spectral density;
