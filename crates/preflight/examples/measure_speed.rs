@@ -22,7 +22,9 @@ fn main() -> Result<()> {
     let edf = edf::Edf::open(&path).with_context(|| format!("opening {path}"))?;
     let header = edf.header().clone();
     let signals: Vec<usize> = header.data_signals().collect();
-    let sfreq = header.sfreq_hz(signals[0]).context("no rate")?;
+    let first = *signals.first().context("no data signal")?;
+    let sfreq = header.sfreq_hz(first).context("no rate")?;
+    let record = header.signals[first].samples_per_record.max(1);
     let data: Vec<Vec<f32>> = signals
         .iter()
         .map(|&s| edf.read_signal(s))
@@ -33,7 +35,7 @@ fn main() -> Result<()> {
         let t = Instant::now();
         for _ in 0..repeats {
             for c in &data {
-                for block in c.chunks(header.signals[signals[0]].samples_per_record) {
+                for block in c.chunks(record) {
                     f(block);
                 }
             }
@@ -67,7 +69,7 @@ fn main() -> Result<()> {
     time("welch", &mut |b| welch.push(b));
     sink += welch.psd(sfreq).map_or(0.0, |p| p.power()[3]);
     let mut all = ChannelSummary::new(
-        &SummaryConfig::for_sfreq(sfreq).with_edf_limits(&header.signals[signals[0]]),
+        &SummaryConfig::for_sfreq(sfreq).with_edf_limits(&header.signals[first]),
         0,
     );
     time("summary", &mut |b| all.push(b));

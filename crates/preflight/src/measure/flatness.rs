@@ -379,6 +379,10 @@ impl FlatWindows {
 
     /// Adds a block of samples following the ones seen so far.
     pub fn push<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
+        // Only a summary read from a corrupt file can have no length.
+        if self.len == 0 {
+            return;
+        }
         let mut rest = samples;
         while !rest.is_empty() {
             // Fill the current window up to its bound.

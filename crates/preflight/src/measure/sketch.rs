@@ -175,6 +175,15 @@ impl TryFrom<SketchRepr> for QuantileSketch {
         if !(min > 0.0 && min.is_finite()) {
             return Err(format!("sketch min_magnitude {min}, expected positive"));
         }
+        for store in [&r.positive, &r.negative] {
+            let span = i64::from(store.offset) + store.counts.len() as i64;
+            if store.offset.unsigned_abs() > 1 << 30 || span.unsigned_abs() > 1 << 30 {
+                return Err(format!(
+                    "sketch buckets {}..{span}, expected within ±2^30",
+                    store.offset
+                ));
+            }
+        }
         let mut s = QuantileSketch::with_config(r.config);
         s.zero = r.zero;
         s.stores = [r.positive, r.negative];
