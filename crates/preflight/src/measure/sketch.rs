@@ -138,11 +138,16 @@ fn ceil_to_i32(v: f64) -> i32 {
     (t + i64::from((t as f64) < v)) as i32
 }
 
-/// The serialised form: the counts and the configuration; the derived
-/// constants are recomputed on reading, so they are bit-identical.
+/// The serialised form: the counts and the configuration. `γ` and `1/ln γ`
+/// are written for readers of the JSON, and recomputed from the
+/// configuration on reading, so they are bit-identical.
 #[derive(Serialize, Deserialize)]
 struct SketchRepr {
     config: SketchConfig,
+    #[serde(default)]
+    inv_ln_gamma: f64,
+    #[serde(default)]
+    gamma: f64,
     zero: u64,
     positive: Store,
     negative: Store,
@@ -152,6 +157,8 @@ impl From<QuantileSketch> for SketchRepr {
     fn from(s: QuantileSketch) -> SketchRepr {
         SketchRepr {
             config: s.config,
+            inv_ln_gamma: s.inv_ln_gamma,
+            gamma: s.gamma,
             zero: s.zero,
             positive: s.stores[0].clone(),
             negative: s.stores[1].clone(),
@@ -511,6 +518,13 @@ mod tests {
         assert_eq!(back, s);
         let bad = json.replace("0.005", "1.5");
         assert!(serde_json::from_str::<QuantileSketch>(&bad).is_err());
+        // The derived constants are written, and their absence is fine.
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["gamma"].as_f64(), Some(s.gamma));
+        let mut bare = value.clone();
+        bare.as_object_mut().unwrap().remove("gamma");
+        let back: QuantileSketch = serde_json::from_value(bare).unwrap();
+        assert_eq!(back, s);
     }
 
     #[test]
