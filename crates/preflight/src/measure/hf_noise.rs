@@ -13,11 +13,13 @@ use super::quantiles::Scratch;
 /// and MAD is the unscaled median absolute deviation.
 ///
 /// Dimensionless: the amplitude of the content above the low-pass edge
-/// relative to the content below it. For EEG sampled above 100 Hz and
-/// PREP's 45–50 Hz low-pass ([`super::filter::prep_lowpass_kernel`]),
-/// clean channels sit near 0.1–0.3 and a channel dominated by 60 Hz
-/// mains near or above 1. Reference: Bigdely-Shamlo et al. (2015), "The
-/// PREP pipeline", and PyPREP's `find_bad_by_hfnoise`.
+/// relative to the content below it. On the 14 runs of eegmmidb_S001 (160
+/// Hz, 64 channels) the median channel's ratio is 0.11 to 0.16, spread
+/// (1.4826 MAD) 0.01 to 0.03; a sine at 60 Hz as large as the signal
+/// below 45 Hz gives about 1 (see the example).
+///
+/// Reference: Bigdely-Shamlo et al. (2015), "The PREP pipeline",
+/// Frontiers in Neuroinformatics 9:16, and PyPREP's `find_bad_by_hfnoise`.
 ///
 /// `x` and `lowpassed` must have the same length (the caller low-passes,
 /// so that the filtered channel can be reused, as PREP does for the
