@@ -11,26 +11,8 @@ use std::path::{Path, PathBuf};
 use preflight::measure::spectrum::{SpectrumPlanner, Welch, WelchConfig};
 use serde_json::Value;
 
-const LCG_A: u64 = 6364136223846793005;
-const LCG_C: u64 = 1442695040888963407;
-
-/// The signal of `make_welch.py`'s `synthetic`, in the same operation order.
-fn synthetic(n: usize, sfreq: f64, offset: f64, seed: u64) -> Vec<f64> {
-    use std::f64::consts::PI;
-    let mut u = seed;
-    (0..n)
-        .map(|k| {
-            u = u.wrapping_mul(LCG_A).wrapping_add(LCG_C);
-            let noise = (u >> 11) as f64 / (1_u64 << 53) as f64 - 0.5;
-            let t = k as f64 / sfreq;
-            offset
-                + 10.0 * (2.0 * PI * 10.0 * t).sin()
-                + 3.0 * (2.0 * PI * 60.0 * t + 0.3).sin()
-                + 0.5 * (2.0 * PI * 120.0 * t).sin()
-                + 4.0 * noise
-        })
-        .collect()
-}
+mod common;
+use common::synthetic;
 
 fn data_root() -> Option<PathBuf> {
     let root = std::env::var_os("PREFLIGHT_TEST_DATA")

@@ -167,9 +167,11 @@ fn same(a: f64, b: f64, tolerance: f64) -> bool {
 pub struct FlatRuns {
     tolerance: f64,
     count: u64,
+    #[serde(with = "nan_as_null")]
     first: f64,
     /// Length of the run that starts at the first sample.
     head: u64,
+    #[serde(with = "nan_as_null")]
     last: f64,
     /// Length of the run that ends at the last sample.
     tail: u64,
@@ -239,6 +241,17 @@ impl FlatRuns {
         self.count += later.count;
     }
 
+    /// Pools the summary of another recording (or channel): the longest
+    /// run is the longer of the two; runs are not joined.
+    pub fn pool(&mut self, other: &FlatRuns) {
+        self.longest = self.longest.max(other.longest);
+        self.count += other.count;
+        self.head = 0;
+        self.tail = 0;
+        self.first = f64::NAN;
+        self.last = f64::NAN;
+    }
+
     /// Longest run of constant samples, in samples; 0 without samples.
     pub fn longest(&self) -> u64 {
         self.longest
@@ -299,16 +312,32 @@ pub struct FlatWindows {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 struct Partial {
     n: u64,
+    #[serde(with = "nan_as_null")]
     min: f64,
+    #[serde(with = "nan_as_null")]
     max: f64,
     has_nan: bool,
 }
 
+/// JSON has no NaN: NaN fields are written as `null` and read back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        (!x.is_nan()).then_some(*x).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
 impl Partial {
+    /// NaN extremes: `f64::min` and `f64::max` return the other argument.
     const EMPTY: Partial = Partial {
         n: 0,
-        min: f64::INFINITY,
-        max: f64::NEG_INFINITY,
+        min: f64::NAN,
+        max: f64::NAN,
         has_nan: false,
     };
 
@@ -350,6 +379,10 @@ impl FlatWindows {
 
     /// Adds a block of samples following the ones seen so far.
     pub fn push<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
+        // Only a summary read from a corrupt file can have no length.
+        if self.len == 0 {
+            return;
+        }
         let mut rest = samples;
         while !rest.is_empty() {
             // Fill the current window up to its bound.
@@ -423,6 +456,20 @@ impl FlatWindows {
         self.flat += later.flat;
         self.tail = later.tail;
         self.next = later.next;
+    }
+
+    /// Pools the summary of another recording (or channel): complete
+    /// windows and flat windows add; incomplete windows at the ends are
+    /// dropped, and the result can no longer be merged with neighbours.
+    pub fn pool(&mut self, other: &FlatWindows) {
+        self.windows += other.windows;
+        self.flat += other.flat;
+        self.head = Partial::EMPTY;
+        self.tail = Partial::EMPTY;
+        // As if the pooled windows were one recording starting at 0.
+        self.start = 0;
+        self.next = self.windows * self.len;
+        self.crossed = true;
     }
 
     /// Complete windows seen.

@@ -7,6 +7,8 @@
 //! and datasets add bin by bin, exactly. It is fed the same blocks as
 //! [`super::moments::Moments`].
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 /// Lower edge of the first bin, in µV (1 nV).
@@ -76,14 +78,15 @@ impl AmplitudeHistogram {
 
     /// Adds a block of samples in µV.
     pub fn push<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
-        let scale = BINS_PER_DECADE as f64;
-        let low_log = LOW_UV.log10();
+        let (table, edges) = lookup();
         for &x in samples {
             let m = x.into().abs();
             if (LOW_UV..HIGH_UV).contains(&m) {
-                let k = ((m.log10() - low_log) * scale) as usize;
-                // log10 rounding can push a value just below HIGH_UV to BINS.
-                self.counts[k.min(BINS - 1)] += 1;
+                let mut k = usize::from(table[slot(m)]);
+                while m >= edges[k + 1] {
+                    k += 1;
+                }
+                self.counts[k] += 1;
             } else if m >= HIGH_UV {
                 self.overflow += 1;
             } else if m > 0.0 {
@@ -138,11 +141,52 @@ impl AmplitudeHistogram {
     }
 }
 
+/// Binary exponents of the values in `[LOW_UV, HIGH_UV)`.
+const EXP_LO: i32 = -10;
+const EXP_HI: i32 = 19;
+/// Mantissa bits of the table index.
+const SLOT_BITS: u32 = 8;
+
+/// Table index of a normal positive `m` in `[LOW_UV, HIGH_UV)`: its binary
+/// exponent and top mantissa bits.
+#[inline]
+fn slot(m: f64) -> usize {
+    let bits = m.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32 - 1023;
+    let top = (bits >> (52 - SLOT_BITS)) & ((1 << SLOT_BITS) - 1);
+    ((exp - EXP_LO) as usize) << SLOT_BITS | top as usize
+}
+
+/// The candidate bin of each slot (the bin of its smallest value) and the
+/// edges. A slot spans a factor `1 + 1/256`, far less than a bin's
+/// `10^0.1`, so the true bin is the candidate or the next one.
+fn lookup() -> &'static (Vec<u8>, Vec<f64>) {
+    static TABLE: OnceLock<(Vec<u8>, Vec<f64>)> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let edges = bin_edges_uv();
+        let slots = ((EXP_HI - EXP_LO + 1) as usize) << SLOT_BITS;
+        let table = (0..slots)
+            .map(|i| {
+                let exp = (i >> SLOT_BITS) as i32 + EXP_LO;
+                let top = (i & ((1 << SLOT_BITS) - 1)) as f64;
+                let lowest = (2f64.powi(exp) * (1.0 + top / f64::from(1 << SLOT_BITS))).max(LOW_UV);
+                let bin = (0..BINS).rev().find(|&k| edges[k] <= lowest).unwrap_or(0);
+                bin as u8
+            })
+            .collect();
+        (table, edges)
+    })
+}
+
 /// The `BINS + 1` bin edges in µV, from 1e-3 to 1e6.
+/// Edge `k` is `1e-3 · 10^(k/10)` rounded once; the last edge is exactly
+/// [`HIGH_UV`].
 pub fn bin_edges_uv() -> Vec<f64> {
-    (0..=BINS)
+    let mut edges: Vec<f64> = (0..=BINS)
         .map(|k| LOW_UV * 10f64.powf(k as f64 / BINS_PER_DECADE as f64))
-        .collect()
+        .collect();
+    edges[BINS] = HIGH_UV;
+    edges
 }
 
 #[cfg(test)]
@@ -174,10 +218,27 @@ mod tests {
                 None => over += 1,
             }
         }
-        // Values within rounding of an edge may differ by one bin; there are
-        // none in this sample, so the counts agree exactly.
         assert_eq!(h.counts(), &expected[..]);
         assert_eq!((h.underflow(), h.overflow()), (under, over));
+    }
+
+    #[test]
+    fn values_at_and_next_to_every_edge_land_in_the_right_bin() {
+        let edges = bin_edges_uv();
+        let mut h = AmplitudeHistogram::new();
+        for &e in &edges[1..BINS] {
+            h.push(&[
+                e,
+                f64::from_bits(e.to_bits() - 1),
+                f64::from_bits(e.to_bits() + 1),
+            ]);
+        }
+        for k in 0..BINS {
+            // Bin k receives edge k and the value above it (k >= 1), and the
+            // value below edge k + 1 (k + 1 < BINS).
+            let want = u64::from(k >= 1) * 2 + u64::from(k + 1 < BINS);
+            assert_eq!(h.counts()[k], want, "bin {k}");
+        }
     }
 
     #[test]

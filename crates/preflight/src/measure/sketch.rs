@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// Options of a [`QuantileSketch`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SketchConfig {
-    /// Relative accuracy `α` in `(0, 1)`: every estimate lies within
+    /// Relative accuracy `α` in `[1e-6, 1)`: every estimate lies within
     /// `α |x|` of the order statistic `x` it stands for. Default 0.005
     /// (0.5 %), about 2,100 buckets to cover 1e-3 to 1e6 µV in each sign.
     pub relative_accuracy: f64,
@@ -115,14 +115,87 @@ impl Store {
 /// assert_eq!(QuantileSketch::new().quantile(0.5), None);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SketchRepr", into = "SketchRepr")]
 pub struct QuantileSketch {
     config: SketchConfig,
     /// `1 / ln γ`.
     inv_ln_gamma: f64,
     gamma: f64,
     zero: u64,
+    /// Positive values, then negative values.
+    stores: [Store; 2],
+}
+
+/// The finest relative accuracy: bucket indices then stay below 2^29 in
+/// magnitude for every finite f64 (`ln f64::MAX / ln γ ≈ 3.5e8`).
+const MIN_ACCURACY: f64 = 1e-6;
+
+/// `⌈v⌉` for `|v| < 2^30`, from the truncation toward zero: `f64::ceil`
+/// is a library call on baseline x86-64, and this runs once per sample.
+#[inline]
+fn ceil_to_i32(v: f64) -> i32 {
+    let t = v as i64;
+    (t + i64::from((t as f64) < v)) as i32
+}
+
+/// The serialised form: the counts and the configuration. `γ` and `1/ln γ`
+/// are written for readers of the JSON, and recomputed from the
+/// configuration on reading, so they are bit-identical.
+#[derive(Serialize, Deserialize)]
+struct SketchRepr {
+    config: SketchConfig,
+    #[serde(default)]
+    inv_ln_gamma: f64,
+    #[serde(default)]
+    gamma: f64,
+    zero: u64,
     positive: Store,
     negative: Store,
+}
+
+impl From<QuantileSketch> for SketchRepr {
+    fn from(s: QuantileSketch) -> SketchRepr {
+        SketchRepr {
+            config: s.config,
+            inv_ln_gamma: s.inv_ln_gamma,
+            gamma: s.gamma,
+            zero: s.zero,
+            positive: s.stores[0].clone(),
+            negative: s.stores[1].clone(),
+        }
+    }
+}
+
+impl TryFrom<SketchRepr> for QuantileSketch {
+    type Error = String;
+
+    fn try_from(r: SketchRepr) -> Result<QuantileSketch, String> {
+        let SketchConfig {
+            relative_accuracy: alpha,
+            min_magnitude: min,
+        } = r.config;
+        if !(MIN_ACCURACY..1.0).contains(&alpha) {
+            return Err(format!(
+                "sketch relative accuracy {alpha}, expected in [1e-6, 1)"
+            ));
+        }
+        if !(min > 0.0 && min.is_finite()) {
+            return Err(format!("sketch min_magnitude {min}, expected positive"));
+        }
+        for store in [&r.positive, &r.negative] {
+            let span = i64::from(store.offset) + store.counts.len() as i64;
+            if store.offset.unsigned_abs() > 1 << 30 || span.unsigned_abs() > 1 << 30 {
+                return Err(format!(
+                    "sketch buckets {}..{span}, expected within ±2^30",
+                    store.offset
+                ));
+            }
+        }
+        let mut s = QuantileSketch::with_config(r.config);
+        s.zero = r.zero;
+        s.stores = [r.positive, r.negative];
+        Ok(s)
+    }
 }
 
 impl Default for QuantileSketch {
@@ -141,13 +214,13 @@ impl QuantileSketch {
     ///
     /// # Panics
     ///
-    /// If `relative_accuracy` is not in `(0, 1)` or `min_magnitude` is not
+    /// If `relative_accuracy` is not in `[1e-6, 1)` or `min_magnitude` is not
     /// positive and finite.
     pub fn with_config(config: SketchConfig) -> QuantileSketch {
         let alpha = config.relative_accuracy;
         assert!(
-            alpha > 0.0 && alpha < 1.0,
-            "relative accuracy {alpha} outside (0, 1)"
+            (MIN_ACCURACY..1.0).contains(&alpha),
+            "relative accuracy {alpha} outside [1e-6, 1)"
         );
         assert!(
             config.min_magnitude > 0.0 && config.min_magnitude.is_finite(),
@@ -159,8 +232,7 @@ impl QuantileSketch {
             inv_ln_gamma: 1.0 / gamma.ln(),
             gamma,
             zero: 0,
-            positive: Store::default(),
-            negative: Store::default(),
+            stores: [Store::default(), Store::default()],
         }
     }
 
@@ -172,7 +244,7 @@ impl QuantileSketch {
     /// Values entered (finite samples).
     pub fn count(&self) -> u64 {
         let sum = |s: &Store| s.counts.iter().sum::<u64>();
-        self.zero + sum(&self.positive) + sum(&self.negative)
+        self.zero + sum(&self.stores[0]) + sum(&self.stores[1])
     }
 
     /// Adds a block of samples; NaN and ±Inf are skipped.
@@ -188,12 +260,10 @@ impl QuantileSketch {
                 self.zero += 1;
                 continue;
             }
-            let index = (m.ln() * self.inv_ln_gamma).ceil() as i32;
-            if x > 0.0 {
-                self.positive.add(index, 1);
-            } else {
-                self.negative.add(index, 1);
-            }
+            let index = ceil_to_i32(m.ln() * self.inv_ln_gamma);
+            // Pick the store by sign without a branch: EEG changes sign at
+            // random, which a predictor cannot follow.
+            self.stores[usize::from(x < 0.0)].add(index, 1);
         }
     }
 
@@ -208,8 +278,8 @@ impl QuantileSketch {
             "merging sketches of different configurations"
         );
         self.zero += other.zero;
-        self.positive.merge(&other.positive);
-        self.negative.merge(&other.negative);
+        self.stores[0].merge(&other.stores[0]);
+        self.stores[1].merge(&other.stores[1]);
     }
 
     /// Estimate of quantile `q` in `[0, 1]`; see the error bound above.
@@ -229,7 +299,7 @@ impl QuantileSketch {
         // Walk from the most negative value up: negative buckets by
         // decreasing index, then zero, then positive by increasing index.
         let mut seen = 0_u64;
-        for (i, c) in self.negative.buckets().rev() {
+        for (i, c) in self.stores[1].buckets().rev() {
             seen += c;
             if seen > rank {
                 return Some(-self.estimate(i));
@@ -239,7 +309,7 @@ impl QuantileSketch {
         if seen > rank {
             return Some(0.0);
         }
-        for (i, c) in self.positive.buckets() {
+        for (i, c) in self.stores[0].buckets() {
             seen += c;
             if seen > rank {
                 return Some(self.estimate(i));
@@ -251,6 +321,56 @@ impl QuantileSketch {
     /// Interquartile range estimate `Q(0.75) - Q(0.25)`; `None` when empty.
     pub fn iqr(&self) -> Option<f64> {
         Some(self.quantile(0.75)? - self.quantile(0.25)?)
+    }
+
+    /// Estimate of the median absolute deviation `median(|x - median(x)|)`,
+    /// unscaled; `None` when empty.
+    ///
+    /// Computed from the buckets: each bucket's estimate stands for its
+    /// values, its deviation from the estimated median is taken, and the
+    /// deviations' median (rank `⌊(n - 1)/2⌋`) is returned. With `med` and
+    /// `mad` defined at the same rank (lower medians), the estimate is
+    /// within `α (mad + 2 |med|)` of the exact value: tight when the
+    /// channel is centred, loose under a large offset (a channel at 1e5 µV
+    /// with `α = 0.005` is off by up to 1,000 µV), where an exact MAD per
+    /// window ([`super::quantiles::Scratch::mad`]) is the right tool.
+    ///
+    /// ```
+    /// use preflight::measure::sketch::QuantileSketch;
+    ///
+    /// let x: Vec<f64> = (0..=1000).map(|v| v as f64 - 500.0).collect();
+    /// let mut s = QuantileSketch::new();
+    /// s.push(&x);
+    /// let mad = s.mad().unwrap();
+    /// assert!((mad - 250.0).abs() <= 0.005 * 250.0 + 1.0);
+    /// ```
+    pub fn mad(&self) -> Option<f64> {
+        let median = self.quantile(0.5)?;
+        let n = self.count();
+        let mut deviations: Vec<(f64, u64)> = Vec::new();
+        deviations.extend(
+            self.stores[1]
+                .buckets()
+                .map(|(i, c)| ((-self.estimate(i) - median).abs(), c)),
+        );
+        if self.zero > 0 {
+            deviations.push((median.abs(), self.zero));
+        }
+        deviations.extend(
+            self.stores[0]
+                .buckets()
+                .map(|(i, c)| ((self.estimate(i) - median).abs(), c)),
+        );
+        deviations.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let rank = (n - 1) / 2;
+        let mut seen = 0;
+        for (d, c) in deviations {
+            seen += c;
+            if seen > rank {
+                return Some(d);
+            }
+        }
+        unreachable!("rank {rank} below the count {n}")
     }
 
     fn estimate(&self, index: i32) -> f64 {
@@ -352,6 +472,59 @@ mod tests {
         s.push(&[-2.0, f64::NAN, 2.0]);
         assert_eq!(s.count(), 2);
         assert!(s.quantile(0.0).unwrap() < 0.0);
+    }
+
+    #[test]
+    fn mad_stays_within_its_bound() {
+        for (seed, offset) in [(16, 0.0), (17, 30.0), (18, -1e5)] {
+            let x: Vec<f64> = data(seed, 9999).iter().map(|v| v + offset).collect();
+            let mut s = QuantileSketch::new();
+            s.push(&x);
+            let mut sorted = x.clone();
+            sorted.sort_by(f64::total_cmp);
+            let rank = (x.len() - 1) / 2;
+            let med = sorted[rank];
+            let mut dev: Vec<f64> = x.iter().map(|v| (v - med).abs()).collect();
+            dev.sort_by(f64::total_cmp);
+            let mad = dev[rank];
+            let bound = 0.005 * (mad + 2.0 * med.abs()) * (1.0 + 1e-9) + 2e-6;
+            let got = s.mad().unwrap();
+            assert!(
+                (got - mad).abs() <= bound,
+                "offset {offset}: {got} vs {mad}, bound {bound}"
+            );
+        }
+        assert_eq!(QuantileSketch::new().mad(), None);
+    }
+
+    #[test]
+    fn ceil_by_truncation_matches_ceil() {
+        let mut rng = ChaCha8Rng::seed_from_u64(15);
+        for _ in 0..100_000 {
+            let v = (rng.random::<f64>() - 0.5) * 2e5;
+            assert_eq!(ceil_to_i32(v), v.ceil() as i32, "{v}");
+        }
+        for v in [-3.0, -2.5, 0.0, 1.0, 1.0000001, 70_000.0] {
+            assert_eq!(ceil_to_i32(v), v.ceil() as i32, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_bad_configuration_in_json_is_an_error() {
+        let mut s = QuantileSketch::new();
+        s.push(&[1.0, -2.0, 0.0]);
+        let json = serde_json::to_string(&s).unwrap();
+        let back: QuantileSketch = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        let bad = json.replace("0.005", "1.5");
+        assert!(serde_json::from_str::<QuantileSketch>(&bad).is_err());
+        // The derived constants are written, and their absence is fine.
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["gamma"].as_f64(), Some(s.gamma));
+        let mut bare = value.clone();
+        bare.as_object_mut().unwrap().remove("gamma");
+        let back: QuantileSketch = serde_json::from_value(bare).unwrap();
+        assert_eq!(back, s);
     }
 
     #[test]

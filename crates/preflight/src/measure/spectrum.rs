@@ -177,11 +177,16 @@ impl SpectrumPlanner {
 ///
 /// # Merging
 ///
-/// [`Welch::merge`] pools the segments of two accumulators of the same
-/// plan (channels of one kind, recordings of one rate): the mean over all
-/// their segments. It is meant for combining recordings; the segments that
-/// would straddle the bound of two parts of one recording are not formed,
-/// so stream a recording through one accumulator.
+/// Segments sit at fixed places in the recording (starts `0, step, 2 step,
+/// …` from its first sample), and an accumulator knows where its first
+/// sample is ([`Welch::starting_at`]). It keeps its first and last
+/// `L - 1` samples, so [`Welch::append`] of the accumulator of the samples
+/// that follow forms the segments that straddle the bound: a recording cut
+/// into parts at arbitrary points and appended back gives the spectrum of
+/// one pass, within floating-point rounding of the sum (the tests see
+/// 1e-12 relative). [`Welch::pool`] instead averages the segments of
+/// unrelated accumulators of the same plan (other channels, other
+/// recordings at the same rate).
 ///
 /// # Example
 ///
@@ -201,10 +206,28 @@ impl SpectrumPlanner {
 /// let peak = (0..psd.power().len()).max_by(|&a, &b| psd.power()[a].total_cmp(&psd.power()[b]));
 /// assert_eq!(psd.freq_hz(peak.unwrap()), 20.0);
 /// ```
+#[derive(Clone)]
 pub struct Welch {
     plan: Arc<WelchPlan>,
+    /// Index in the recording of the first sample.
+    start: u64,
+    /// Index of the next sample to come.
+    next: u64,
+    /// Start of the next segment to form.
+    next_segment: u64,
+    /// The first `L - 1` samples (fewer while fewer were seen).
+    head: Vec<f64>,
+    /// Samples from `pending_start` to `next`: at least the last `L - 1`
+    /// (or all) and everything from `next_segment` on.
     pending: Vec<f64>,
-    sum: Vec<f64>,
+    pending_start: u64,
+    sums: Sums,
+}
+
+/// The running sums of a [`Welch`] estimate and its FFT buffers.
+#[derive(Clone)]
+struct Sums {
+    power: Vec<f64>,
     segments: u64,
     skipped: u64,
     input: Vec<f64>,
@@ -212,51 +235,10 @@ pub struct Welch {
     scratch: Vec<Complex<f64>>,
 }
 
-impl std::fmt::Debug for Welch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Welch")
-            .field("config", &self.plan.config)
-            .field("segments", &self.segments)
-            .field("skipped", &self.skipped)
-            .finish()
-    }
-}
-
-impl Welch {
-    /// An empty accumulator for `plan`.
-    pub fn new(plan: Arc<WelchPlan>) -> Welch {
+impl Sums {
+    /// Adds one segment of `plan.config.segment_len` samples.
+    fn add(&mut self, plan: &WelchPlan, segment: &[f64]) {
         let n = plan.config.segment_len;
-        Welch {
-            pending: Vec::with_capacity(2 * n),
-            sum: vec![0.0; plan.bins()],
-            segments: 0,
-            skipped: 0,
-            input: plan.fft.make_input_vec(),
-            output: plan.fft.make_output_vec(),
-            scratch: plan.fft.make_scratch_vec(),
-            plan,
-        }
-    }
-
-    /// Adds a block of samples following the ones seen so far.
-    pub fn push<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
-        let n = self.plan.config.segment_len;
-        let step = self.plan.config.step();
-        for chunk in samples.chunks(n) {
-            self.pending.extend(chunk.iter().map(|&x| x.into()));
-            let mut start = 0;
-            while self.pending.len() - start >= n {
-                self.add_segment(start);
-                start += step;
-            }
-            // `step <= n`, so `start` never passes the end.
-            self.pending.drain(..start);
-        }
-    }
-
-    fn add_segment(&mut self, start: usize) {
-        let n = self.plan.config.segment_len;
-        let segment = &self.pending[start..start + n];
 
         // Constant detrend; a non-finite sample makes the mean non-finite.
         let mean = segment.iter().sum::<f64>() / n as f64;
@@ -264,49 +246,198 @@ impl Welch {
             self.skipped += 1;
             return;
         }
-        for ((x, &s), &w) in self.input.iter_mut().zip(segment).zip(&self.plan.window) {
+        for ((x, &s), &w) in self.input.iter_mut().zip(segment).zip(&plan.window) {
             *x = (s - mean) * w;
         }
 
         // Lengths are fixed by the plan, so the transform cannot fail.
-        self.plan
-            .fft
+        plan.fft
             .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
             .expect("buffers made by the plan have the plan's lengths");
-        for (acc, c) in self.sum.iter_mut().zip(&self.output) {
+        for (acc, c) in self.power.iter_mut().zip(&self.output) {
             *acc += c.norm_sqr();
         }
         self.segments += 1;
     }
 
-    /// Pools the segments of `other` (same plan) with these.
-    ///
-    /// # Panics
-    ///
-    /// If the two accumulators have different configurations.
-    pub fn merge(&mut self, other: &Welch) {
-        assert_eq!(
-            self.plan.config, other.plan.config,
-            "merging spectra of different plans"
-        );
-        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
+    fn merge(&mut self, other: &Sums) {
+        for (a, b) in self.power.iter_mut().zip(&other.power) {
             *a += b;
         }
         self.segments += other.segments;
         self.skipped += other.skipped;
     }
+}
+
+impl std::fmt::Debug for Welch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Welch")
+            .field("config", &self.plan.config)
+            .field("start", &self.start)
+            .field("next", &self.next)
+            .field("segments", &self.sums.segments)
+            .field("skipped", &self.sums.skipped)
+            .finish()
+    }
+}
+
+impl Welch {
+    /// An empty accumulator for `plan`, for a recording's first sample.
+    pub fn new(plan: Arc<WelchPlan>) -> Welch {
+        Welch::starting_at(plan, 0)
+    }
+
+    /// An empty accumulator whose first sample will be sample `start` of
+    /// the recording.
+    pub fn starting_at(plan: Arc<WelchPlan>, start: u64) -> Welch {
+        let n = plan.config.segment_len;
+        let step = plan.config.step() as u64;
+        Welch {
+            start,
+            next: start,
+            next_segment: start.div_ceil(step) * step,
+            head: Vec::with_capacity(n - 1),
+            pending: Vec::with_capacity(2 * n),
+            pending_start: start,
+            sums: Sums {
+                power: vec![0.0; plan.bins()],
+                segments: 0,
+                skipped: 0,
+                input: plan.fft.make_input_vec(),
+                output: plan.fft.make_output_vec(),
+                scratch: plan.fft.make_scratch_vec(),
+            },
+            plan,
+        }
+    }
+
+    /// Adds a block of samples following the ones seen so far.
+    pub fn push<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
+        let n = self.plan.config.segment_len;
+        for chunk in samples.chunks(n) {
+            if self.head.len() < n - 1 {
+                let take = (n - 1 - self.head.len()).min(chunk.len());
+                self.head.extend(chunk[..take].iter().map(|&x| x.into()));
+            }
+            self.pending.extend(chunk.iter().map(|&x| x.into()));
+            self.next += chunk.len() as u64;
+            self.form_segments();
+        }
+    }
+
+    /// Forms every segment that `pending` now completes, then drops the
+    /// samples no longer needed.
+    fn form_segments(&mut self) {
+        let n = self.plan.config.segment_len as u64;
+        let step = self.plan.config.step() as u64;
+        while self.next_segment + n <= self.next {
+            let at = (self.next_segment - self.pending_start) as usize;
+            self.sums
+                .add(&self.plan, &self.pending[at..at + n as usize]);
+            self.next_segment += step;
+        }
+        // Keep the last L - 1 samples; `next_segment > next - L` is in them.
+        let keep = self.start.max(self.next.saturating_sub(n - 1));
+        let drop = (keep.min(self.next_segment) - self.pending_start) as usize;
+        self.pending.drain(..drop);
+        self.pending_start += drop as u64;
+    }
+
+    /// Appends the accumulator of the samples that follow these in the
+    /// same recording, forming the segments across the bound.
+    ///
+    /// # Panics
+    ///
+    /// If `later` does not start where `self` ends or has another plan.
+    pub fn append(&mut self, later: &Welch) {
+        assert_eq!(
+            self.plan.config, later.plan.config,
+            "appending spectra of different plans"
+        );
+        if later.next == later.start {
+            return;
+        }
+        if self.next == self.start {
+            *self = later.clone();
+            return;
+        }
+        assert_eq!(
+            self.next, later.start,
+            "appended spectra are not consecutive"
+        );
+
+        // The first samples of `later` complete the segments across the
+        // bound (all of them when `later` holds at least L - 1 samples).
+        let n = self.plan.config.segment_len;
+        if self.head.len() < n - 1 {
+            let take = (n - 1 - self.head.len()).min(later.head.len());
+            self.head.extend_from_slice(&later.head[..take]);
+        }
+        let later_all = later.pending_start == later.start;
+        self.pending.extend_from_slice(if later_all {
+            &later.pending
+        } else {
+            &later.head
+        });
+        let bound = self.next;
+        self.next = later.start
+            + if later_all {
+                later.pending.len()
+            } else {
+                later.head.len()
+            } as u64;
+        let step = self.plan.config.step() as u64;
+        while self.next_segment < bound && self.next_segment + n as u64 <= self.next {
+            let at = (self.next_segment - self.pending_start) as usize;
+            self.sums.add(&self.plan, &self.pending[at..at + n]);
+            self.next_segment += step;
+        }
+
+        // Then everything `later` formed, and its state.
+        self.sums.merge(&later.sums);
+        if later_all {
+            // `next_segment` is the first segment not yet formed: a
+            // straddler still short of samples, or `later`'s first.
+            self.form_segments();
+        } else {
+            self.next = later.next;
+            self.next_segment = later.next_segment;
+            self.pending.clear();
+            self.pending.extend_from_slice(&later.pending);
+            self.pending_start = later.pending_start;
+        }
+    }
+
+    /// Pools the segments of `other` (another channel or recording, same
+    /// plan) with these: the estimate becomes the mean over all segments.
+    ///
+    /// # Panics
+    ///
+    /// If the two accumulators have different configurations.
+    pub fn pool(&mut self, other: &Welch) {
+        assert_eq!(
+            self.plan.config, other.plan.config,
+            "pooling spectra of different plans"
+        );
+        self.sums.merge(&other.sums);
+    }
 
     /// The estimate for a sampling rate of `sfreq_hz`; `None` before the
     /// first usable segment.
     pub fn psd(&self, sfreq_hz: f64) -> Option<Psd> {
-        if self.segments == 0 {
+        let Sums {
+            power: sum,
+            segments,
+            skipped,
+            ..
+        } = &self.sums;
+        if *segments == 0 {
             return None;
         }
         let n = self.plan.config.segment_len;
-        let scale = 1.0 / (sfreq_hz * self.plan.window_power * self.segments as f64);
-        let last = self.sum.len() - 1;
-        let power = self
-            .sum
+        let scale = 1.0 / (sfreq_hz * self.plan.window_power * *segments as f64);
+        let last = sum.len() - 1;
+        let power = sum
             .iter()
             .enumerate()
             .map(|(k, &s)| {
@@ -322,8 +453,8 @@ impl Welch {
             sfreq_hz,
             segment_len: n,
             power,
-            segments: self.segments,
-            skipped: self.skipped,
+            segments: *segments,
+            skipped: *skipped,
         })
     }
 }
@@ -476,6 +607,59 @@ mod tests {
             at += len;
         }
         assert_eq!(blocks.psd(160.0), whole.psd(160.0));
+    }
+
+    #[test]
+    fn appending_parts_cut_anywhere_equals_one_pass() {
+        let x = noise(44, 6000);
+        let mut planner = SpectrumPlanner::new();
+        let mut rng = ChaCha8Rng::seed_from_u64(45);
+        for config in [
+            WelchConfig::default(),
+            WelchConfig {
+                segment_len: 100,
+                overlap: 0,
+            },
+            WelchConfig {
+                segment_len: 64,
+                overlap: 60,
+            },
+        ] {
+            let plan = planner.plan(config);
+            let mut whole = Welch::new(Arc::clone(&plan));
+            whole.push(&x);
+            let want = whole.psd(250.0).unwrap();
+            for parts in [2, 5, 40, 300] {
+                let mut cuts: Vec<usize> = (0..parts - 1)
+                    .map(|_| rng.random_range(0..=x.len()))
+                    .collect();
+                cuts.extend([0, x.len()]);
+                cuts.sort_unstable();
+                let mut merged = Welch::new(Arc::clone(&plan));
+                for w in cuts.windows(2) {
+                    let mut part = Welch::starting_at(Arc::clone(&plan), w[0] as u64);
+                    part.push(&x[w[0]..w[1]]);
+                    merged.append(&part);
+                }
+                let got = merged.psd(250.0).unwrap();
+                assert_eq!(got.segments(), want.segments(), "{config:?}, {parts} parts");
+                for (g, w) in got.power().iter().zip(want.power()) {
+                    assert!(
+                        (g - w).abs() <= 1e-12 * w.abs(),
+                        "{config:?}, {parts} parts: {g} vs {w}"
+                    );
+                }
+                // The merged accumulator streams on like the whole one.
+                let mut more_merged = merged.clone();
+                more_merged.push(&x[..1000]);
+                let mut more_whole = whole.clone();
+                more_whole.push(&x[..1000]);
+                assert_eq!(
+                    more_merged.psd(250.0).unwrap().segments(),
+                    more_whole.psd(250.0).unwrap().segments()
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,247 @@
+//! PyPREP's filters and channel criteria, against PyPREP itself.
+//!
+//! `tests/reference/make_prep.py` wrote `prep_filters.json` (PyPREP's
+//! detrend and low-pass at several rates, on a synthetic signal made here
+//! bit for bit), `prep_planted.json` (PyPREP's `NoisyChannels` on a
+//! synthetic recording with one planted fault per criterion, with and
+//! without the detrend) and `prep_expected/*.json` (the same on the 14 runs
+//! of eegmmidb_S001). RANSAC is off throughout.
+
+use std::path::Path;
+
+use preflight::measure::filter::{filtfilt, highpass_kernel, prep_lowpass_kernel, zero_phase, Fir};
+use preflight::measure::prep::{noisy_channels, PrepConfig, PrepReport};
+use serde_json::Value;
+
+mod common;
+use common::{planted, synthetic};
+
+fn reference(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("committed fixture")).expect("JSON")
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
+}
+
+#[test]
+fn filters_match_pyprep() {
+    let expected = reference("prep_filters.json");
+    let mut worst = 0.0_f64;
+    for entry in expected["filters"].as_array().expect("filters") {
+        let sfreq = entry["sfreq_hz"].as_f64().expect("sfreq");
+        let n = entry["n"].as_u64().expect("n") as usize;
+        let x = synthetic(
+            n,
+            sfreq,
+            entry["offset"].as_f64().expect("offset"),
+            entry["seed"].as_u64().expect("seed"),
+        );
+        let index: Vec<usize> = floats(&entry["index"])
+            .iter()
+            .map(|&i| i as usize)
+            .collect();
+
+        // Detrend: values of tens of µV, compared to 1e-9 µV.
+        let detrended = zero_phase(&Fir::new(highpass_kernel(sfreq, 1.0)), &x);
+        for (&i, want) in index.iter().zip(floats(&entry["detrended"])) {
+            let err = (detrended[i] - want).abs();
+            worst = worst.max(err);
+            assert!(
+                err < 1e-9,
+                "{sfreq} Hz detrend at {i}: {} vs {want}",
+                detrended[i]
+            );
+        }
+        if entry.get("kernel").is_none() {
+            continue;
+        }
+        let kernel = prep_lowpass_kernel(sfreq);
+        for (k, (got, want)) in kernel.iter().zip(floats(&entry["kernel"])).enumerate() {
+            assert!(
+                (got - want).abs() < 1e-14,
+                "{sfreq} Hz kernel tap {k}: {got} vs {want}"
+            );
+        }
+        let lowpassed = filtfilt(&Fir::new(kernel), &detrended).expect("long enough");
+        for (&i, want) in index.iter().zip(floats(&entry["lowpassed"])) {
+            let err = (lowpassed[i] - want).abs();
+            worst = worst.max(err);
+            assert!(
+                err < 1e-9,
+                "{sfreq} Hz low-pass at {i}: {} vs {want}",
+                lowpassed[i]
+            );
+        }
+    }
+    eprintln!("largest absolute difference from PyPREP's filters: {worst:.3e} µV");
+}
+
+fn data_root() -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("PREFLIGHT_TEST_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    if root.is_dir() {
+        return Some(root);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("test data not found at {}; CI requires it", root.display());
+    }
+    eprintln!(
+        "skipped: test data not found at {} (set PREFLIGHT_TEST_DATA)",
+        root.display()
+    );
+    None
+}
+
+/// Runs [`noisy_channels`] on the data signals of one recording.
+fn run(path: &Path) -> (Vec<String>, PrepReport) {
+    let edf = edf::Edf::open(path).expect("readable recording");
+    let header = edf.header();
+    let signals: Vec<usize> = header.data_signals().collect();
+    let sfreq = header.sfreq_hz(signals[0]).expect("a rate");
+    let names = signals
+        .iter()
+        .map(|&s| header.signals[s].label.clone())
+        .collect();
+    let channels = signals
+        .iter()
+        .map(|&s| edf.read_signal(s).expect("readable"))
+        .collect();
+    (
+        names,
+        noisy_channels(channels, sfreq, &PrepConfig::default()),
+    )
+}
+
+/// Compares one recording's report with PyPREP's channels: flags exactly,
+/// z-scores to 1e-6 relative, window fractions to rounding, except the
+/// `(channel, statistic)` pairs of `exempt`. Returns the number of flags
+/// and the largest z-score difference.
+fn compare(
+    what: &str,
+    names: &[String],
+    report: &PrepReport,
+    expected: &Value,
+    exempt: &[(&str, &str)],
+) -> (usize, f64) {
+    let channels = expected["channels"].as_array().expect("channels");
+    assert_eq!(channels.len(), report.channels.len(), "{what}");
+    let mut flags = 0;
+    let mut worst = 0.0_f64;
+    for ((want, got), label) in channels.iter().zip(&report.channels).zip(names) {
+        assert_eq!(want["name"].as_str(), Some(label.as_str()), "{what}");
+        let mut theirs: Vec<&str> = want["flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .map(|f| f.as_str().expect("a flag"))
+            .collect();
+        let mut ours: Vec<&str> = got.reasons().collect();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs, "{what} {label}");
+        flags += ours.len();
+
+        // PyPREP reports 0 where it does not compute a statistic.
+        for (key, value) in [
+            ("deviation_z", got.deviation_z),
+            ("hf_noise_z", got.hf_noise_z),
+        ] {
+            let want = want[key].as_f64().expect("a z-score");
+            let got = value.unwrap_or(0.0);
+            let err = (got - want).abs() / want.abs().max(1.0);
+            worst = worst.max(err);
+            assert!(err < 1e-6, "{what} {label} {key}: {got} vs {want}");
+        }
+        for (key, value) in [
+            ("bad_correlation_fraction", got.bad_correlation_fraction),
+            ("dropout_fraction", got.dropout_fraction),
+        ] {
+            if exempt.contains(&(label.as_str(), key)) {
+                continue;
+            }
+            // Window counts over the same total: equal up to numpy's
+            // rounding of the mean.
+            let (got, want) = (
+                value.unwrap_or(0.0),
+                want[key].as_f64().expect("a fraction"),
+            );
+            assert!(
+                (got - want).abs() < 1e-12,
+                "{what} {label} {key}: {got} vs {want}"
+            );
+        }
+    }
+    (flags, worst)
+}
+
+#[test]
+fn criteria_match_pyprep_on_eegmmidb() {
+    let Some(root) = data_root() else { return };
+    let mut worst_z = 0.0_f64;
+    let mut flags = 0;
+    for r in 1..=14 {
+        let name = format!("S001R{r:02}.edf");
+        let expected = reference(&format!("prep_expected/{name}.json"));
+        let (names, report) = run(&root.join("eegmmidb_S001").join(&name));
+        let (n, worst) = compare(&name, &names, &report, &expected, &[]);
+        flags += n;
+        worst_z = worst_z.max(worst);
+    }
+    assert!(flags > 0, "no flags compared");
+    eprintln!("{flags} flags agree; largest z-score difference {worst_z:.3e}");
+}
+
+#[test]
+fn planted_faults_get_pyprep_flags_with_and_without_detrend() {
+    let expected = reference("prep_planted.json");
+    let names: Vec<String> = (0..16).map(|c| format!("c{c}")).collect();
+    let mut seen = Vec::new();
+    for run in expected["runs"].as_array().expect("runs") {
+        let detrend = run["do_detrend"].as_bool().expect("do_detrend");
+        let config = PrepConfig {
+            detrend,
+            ..PrepConfig::default()
+        };
+        let report = noisy_channels(planted(), 256.0, &config);
+        // After the high-pass, the middle of c6's flat stretch holds only
+        // floating-point residue (about 1e-15 µV in PyPREP's windows 12 to
+        // 17); its correlations with the other channels are correlations of
+        // rounding noise, which differ between MNE's filter and this one,
+        // so the count of bad windows may differ (7 of 29 in PyPREP, 8
+        // here). The flag itself must agree.
+        let exempt: &[(&str, &str)] = if detrend {
+            &[("c6", "bad_correlation_fraction")]
+        } else {
+            &[]
+        };
+        compare(
+            &format!("planted, detrend {detrend}"),
+            &names,
+            &report,
+            run,
+            exempt,
+        );
+        seen.extend(report.channels.iter().flat_map(|c| c.reasons()));
+    }
+    // Every criterion fires somewhere, so each is compared at least once.
+    for criterion in [
+        "nan",
+        "flat",
+        "deviation",
+        "hf_noise",
+        "correlation",
+        "SNR",
+        "dropout",
+    ] {
+        assert!(seen.contains(&criterion), "{criterion} never fired");
+    }
+}
