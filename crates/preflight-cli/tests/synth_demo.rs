@@ -194,6 +194,21 @@ fn demo_tells_the_story_and_what_to_do_next() {
     assert!(findings
         .iter()
         .all(|f| f["subject"] == "07" && f["cause"] == "detached"));
+    let baseline = report["balance"]["majority_baseline"]
+        .as_f64()
+        .expect("baseline");
+    assert!((baseline - 0.924).abs() < 0.0005, "{baseline}");
+    // Left in, the detached contacts would squash their channels' signal
+    // at least a hundredfold; the control subject is no finding.
+    for c in report["normalization"].as_array().expect("normalization") {
+        let k = c["compression"].as_f64().expect("compression");
+        if ["P7", "P3", "PO3", "O1"].contains(&c["channel"].as_str().unwrap_or("")) {
+            assert!(k >= 100.0, "{c}");
+        } else {
+            assert!(k < 1.5, "{c}");
+        }
+    }
+    assert!(findings.iter().all(|f| f["subject"] != "14"));
 
     let truth: Value = serde_json::from_str(
         &std::fs::read_to_string(out_dir.join("truth.json")).expect("truth.json"),
