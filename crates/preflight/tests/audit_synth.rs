@@ -197,3 +197,40 @@ fn sampled_audit_finds_faults_that_span_whole_recordings() {
         );
     }
 }
+
+#[test]
+fn numpy_arrays_with_nan_and_inf_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SynthConfig {
+        subjects: 6,
+        minutes: 1.0,
+        format: preflight::synth::OutputFormat::Npy,
+        ..SynthConfig::default()
+    };
+    let truth = generate(&config, dir.path()).unwrap();
+    let dataset = discover(dir.path(), &DiscoverConfig::default()).unwrap();
+    let audit_config = AuditConfig {
+        full: true,
+        read: preflight::read::ReadConfig {
+            numpy_sfreq_hz: Some(config.sfreq_hz),
+            numpy_to_uv: 1.0,
+        },
+        ..AuditConfig::default()
+    };
+    let report = audit(&dataset, &audit_config, &|_, _| {});
+    // NumPy examples know their subject, not their file: compare subject,
+    // channel index and cause.
+    let found: BTreeSet<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.subject.clone(), f.cause.name().to_string()))
+        .collect();
+    for kind in ["nan", "inf"] {
+        let planted = truth.faults.iter().find(|f| f.kind == kind).unwrap();
+        assert!(
+            found.contains(&(planted.subject.clone(), kind.to_string())),
+            "{kind} of subject {}: {found:?}",
+            planted.subject
+        );
+    }
+}

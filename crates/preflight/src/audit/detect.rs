@@ -377,9 +377,11 @@ impl Reference {
     }
 }
 
-/// Median and floored scaled MAD of `values`, or `None` when empty.
+/// Median and floored scaled MAD of the finite `values`, or `None` when
+/// there is none.
 fn locate(scratch: &mut Scratch, values: &[f64], floor: f64) -> Option<Location> {
-    scratch.load(values);
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    scratch.load(&finite);
     let median = scratch.median()?;
     let mad = scratch.mad()?;
     Some(Location {

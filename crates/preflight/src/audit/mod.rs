@@ -204,6 +204,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     // Windows and the sample. Recordings without any event still get
     // audited, in unlabelled 1 s windows.
     let mut notes = Vec::new();
+    let clock = std::time::Instant::now();
     let mut windows = windows(dataset, &config.windows);
     if windows.windows.is_empty() && matches!(config.windows, WindowSource::Events { .. }) {
         let fixed = WindowSource::Fixed {
@@ -232,6 +233,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         ..config.sample.clone()
     };
     let sample = stratified_sample(&windows, &sample_config);
+    tracing::info!("windows and sample: {:.3} s", clock.elapsed().as_secs_f64());
     let maker = FeatureMaker::new(
         window_lengths(dataset, &windows, config),
         config.line.clone(),
@@ -249,6 +251,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         &mut measured_so_far,
     );
     let reference = Reference::of(&table, &config.detect);
+    tracing::info!("sample measured: {:.3} s", clock.elapsed().as_secs_f64());
     let outliers = reference.outliers(&table, &config.detect);
     let cells: Vec<(usize, u32)> = outliers.iter().map(|o| (o.window, o.channel)).collect();
     let attribution = attribute(
@@ -285,6 +288,10 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         table = merge_tables(table, more);
         let outliers = reference.outliers(&table, &config.detect);
         findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
+        tracing::info!(
+            "confirmation measured: {:.3} s",
+            clock.elapsed().as_secs_f64()
+        );
         confirmed = implicated;
         measured.extend(extra);
         measured.sort_unstable();
@@ -301,6 +308,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     // The plan and the clean statistics.
     let outliers = reference.outliers(&table, &config.detect);
     let exclusions = plan::plan(&windows, &table, &outliers, &findings, config.exclude);
+    tracing::info!("findings and plan: {:.3} s", clock.elapsed().as_secs_f64());
     // The sample, not the confirmation windows: those over-represent the
     // implicated recordings.
     progress(Stage::Normalize, sample.windows.len());
@@ -313,6 +321,10 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     );
     // The same windows failed in the feature pass; count them once.
     drop(errors);
+    tracing::info!(
+        "normalization measured: {:.3} s",
+        clock.elapsed().as_secs_f64()
+    );
 
     let read_problem_count = problems.len();
     problems.truncate(100);
