@@ -109,7 +109,29 @@ impl Edf {
     /// [`Error::Size`] or [`Error::Record`] if it is not a valid EDF/BDF
     /// file (see [`Edf::from_bytes`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Edf, Error> {
-        let path = path.as_ref();
+        Edf::open_with(path.as_ref(), true)
+    }
+
+    /// Opens a file without reading its annotation signals: only the
+    /// header is parsed and checked against the file's size.
+    /// [`Edf::annotations`] is then empty, [`Edf::gaps`] too, and record
+    /// `k` is taken to start at `k × record duration`, which is right only
+    /// for files whose records follow one another (EDF, BDF, EDF+C/BDF+C
+    /// that [`Edf::open`] has read without finding a gap).
+    ///
+    /// Opening reads the header alone, where [`Edf::open`] reads the
+    /// annotation bytes of every record: for a reader that needs a few
+    /// records of a file already checked, this is the difference between
+    /// touching a few pages and touching the whole file.
+    ///
+    /// # Errors
+    ///
+    /// As [`Edf::open`], except that annotation records are not checked.
+    pub fn open_without_annotations(path: impl AsRef<Path>) -> Result<Edf, Error> {
+        Edf::open_with(path.as_ref(), false)
+    }
+
+    fn open_with(path: &Path, annotations: bool) -> Result<Edf, Error> {
         let io = |error| Error::Io {
             path: path.to_path_buf(),
             error,
@@ -124,7 +146,7 @@ impl Edf {
             // crate can guard against, as for every memory-mapped reader.
             Bytes::Mapped(unsafe { Mmap::map(&file) }.map_err(io)?)
         };
-        Edf::from_parts(bytes, path.to_path_buf())
+        Edf::from_parts(bytes, path.to_path_buf(), annotations)
     }
 
     /// Reads a file held in memory; `name` names it in errors.
@@ -137,10 +159,10 @@ impl Edf {
     /// time-keeping annotation is missing, malformed, or places the record
     /// before the end of the previous one.
     pub fn from_bytes(bytes: Vec<u8>, name: impl Into<PathBuf>) -> Result<Edf, Error> {
-        Edf::from_parts(Bytes::Owned(bytes), name.into())
+        Edf::from_parts(Bytes::Owned(bytes), name.into(), true)
     }
 
-    fn from_parts(bytes: Bytes, path: PathBuf) -> Result<Edf, Error> {
+    fn from_parts(bytes: Bytes, path: PathBuf, annotations: bool) -> Result<Edf, Error> {
         let (header, mut warnings) = header::parse(&bytes, &path)?;
         let record_bytes = header.record_bytes();
         let records = complete_records(&header, bytes.len() as u64, &path, &mut warnings)?;
@@ -157,7 +179,9 @@ impl Edf {
             start_offset_s: 0.0,
             annotations: Vec::new(),
         };
-        edf.read_annotations()?;
+        if annotations {
+            edf.read_annotations()?;
+        }
         Ok(edf)
     }
 

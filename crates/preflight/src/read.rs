@@ -267,7 +267,15 @@ impl Source {
             reason,
         };
         let full = dataset.root_of(&r.path);
-        let file = edf::Edf::open(&full).map_err(|e| fail(without_path(&e, &full)))?;
+        // Discovery has read the annotations and found the gaps; a file
+        // without gaps needs its header only, which spares reading the
+        // annotation bytes of every record again.
+        let opened = if r.gaps.is_empty() {
+            edf::Edf::open_without_annotations(&full)
+        } else {
+            edf::Edf::open(&full)
+        };
+        let file = opened.map_err(|e| fail(without_path(&e, &full)))?;
         let h = file.header();
         let signals: Vec<usize> = h.data_signals().collect();
         let channels = signals

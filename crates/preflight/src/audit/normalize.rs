@@ -2,9 +2,9 @@
 //! how badly the outliers would have squashed it.
 //!
 //! The windows measured (the sample, or every window with `--full`) are
-//! decoded once more and every finite sample is fed to two accumulators
-//! per channel: one for all samples, one for the clean ones (those the
-//! exclusion plan keeps). Mean and standard deviation come from
+//! decoded once more and every finite sample is fed to the moments of all
+//! samples and to the moments and quantile sketch of the clean ones (those
+//! the exclusion plan keeps). Mean and standard deviation come from
 //! [`Moments`] (exact, numerically stable), median and IQR from the
 //! [`QuantileSketch`] (within its relative accuracy, 0.5% by default).
 //!
@@ -61,7 +61,6 @@ struct Acc {
     unit: String,
     all: Moments,
     clean: Moments,
-    all_sketch: QuantileSketch,
     clean_sketch: QuantileSketch,
 }
 
@@ -71,7 +70,6 @@ impl Default for Acc {
             unit: String::new(),
             all: Moments::new(),
             clean: Moments::new(),
-            all_sketch: QuantileSketch::new(),
             clean_sketch: QuantileSketch::new(),
         }
     }
@@ -84,7 +82,6 @@ impl Acc {
         }
         self.all.merge(&other.all);
         self.clean.merge(&other.clean);
-        self.all_sketch.merge(&other.all_sketch);
         self.clean_sketch.merge(&other.clean_sketch);
     }
 }
@@ -109,7 +106,6 @@ where
                 a.unit = info.unit.clone();
             }
             a.all.push(samples);
-            a.all_sketch.push(samples);
             if !is_excluded(s.index, &info.name) {
                 a.clean.push(samples);
                 a.clean_sketch.push(samples);
