@@ -11,6 +11,8 @@
 //! - [`sample`]: the stratified sample of windows an audit reads;
 //! - [`read`]: decoding only the sampled windows, in parallel;
 //! - [`measure`]: per-channel measures of decoded samples;
+//! - [`scan`]: every channel of every recording measured in one streaming
+//!   pass, merged into subject and dataset summaries;
 //! - [`attribute`]: where outliers come from, with enrichment against
 //!   chance;
 //! - [`balance`]: class counts, the majority baseline, class weights;
@@ -28,6 +30,7 @@ mod error;
 pub mod measure;
 pub mod read;
 pub mod sample;
+pub mod scan;
 pub mod synth;
 pub mod tsv;
 pub mod window;
