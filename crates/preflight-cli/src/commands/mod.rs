@@ -1,2 +1,4 @@
 pub mod convert;
 pub mod inspect;
+pub mod merge;
+pub mod scan;

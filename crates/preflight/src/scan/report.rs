@@ -239,9 +239,9 @@ impl ScanReport {
         serde_json::from_value(value).map_err(|e| Error::invalid(path, "report", e.to_string()))
     }
 
-    /// The report as JSON, pretty-printed.
+    /// The report as JSON, on one line.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("reports hold no maps with non-string keys")
+        serde_json::to_string(self).expect("reports hold no maps with non-string keys")
     }
 
     /// Merges the reports of the shards of one scan: the union of their
