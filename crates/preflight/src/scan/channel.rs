@@ -165,6 +165,13 @@ impl ChannelSummary {
     /// weighted by their segments (dropped if their rates differ). The
     /// numbers read off the measures are then read again.
     pub fn merge(&mut self, other: &ChannelSummary, line: &LineNoiseConfig) {
+        self.merge_state(other);
+        self.refresh(line);
+    }
+
+    /// [`ChannelSummary::merge`] without reading the numbers off again:
+    /// for merging many summaries, followed by one [`Self::refresh`].
+    pub(crate) fn merge_state(&mut self, other: &ChannelSummary) {
         self.samples += other.samples;
         self.moments.merge(&other.moments);
         self.sketch.merge(&other.sketch);
@@ -176,11 +183,10 @@ impl ChannelSummary {
             (Some(a), None) => Some(a.clone()),
             (None, b) => b.clone(),
         };
-        self.refresh(line);
     }
 
     /// Reads the derived numbers off the measures' state.
-    fn refresh(&mut self, line: &LineNoiseConfig) {
+    pub(crate) fn refresh(&mut self, line: &LineNoiseConfig) {
         let m = &self.moments;
         self.mean = m.mean();
         self.std = m.std(0);

@@ -101,6 +101,10 @@ pub(crate) struct CodeCounts {
     counts: Vec<u32>,
     /// Samples counted since the last flush.
     pending: u64,
+    /// Smallest and largest code counted since the last flush, so that a
+    /// flush reads only that stretch of the table.
+    low: i32,
+    high: i32,
 }
 
 impl Default for CodeCounts {
@@ -108,21 +112,29 @@ impl Default for CodeCounts {
         CodeCounts {
             counts: vec![0; CODES],
             pending: 0,
+            low: i32::MAX,
+            high: i32::MIN,
         }
     }
 }
 
 impl CodeCounts {
-    /// Counts a block of digital values, each within the 16-bit range.
+    /// Counts a block of digital values, each within the 16-bit range
+    /// (`-32768..=32767`; others would share a count with their value
+    /// modulo 2^16).
     /// Flushes into `into` first if the counts could overflow.
     pub fn push(&mut self, digital: &[i32], scaling: &Scaling, into: &mut OrderFree) {
         if self.pending + digital.len() as u64 > u64::from(u32::MAX) {
             self.flush(scaling, into);
         }
         for &d in digital {
-            // Two's complement: -1 is 0xFFFF; `code_of` undoes it.
+            // Two's complement: -1 is 0xFFFF.
             self.counts[usize::from(d as u16)] += 1;
         }
+        let low = digital.iter().copied().fold(i32::MAX, i32::min);
+        let high = digital.iter().copied().fold(i32::MIN, i32::max);
+        self.low = self.low.min(low);
+        self.high = self.high.max(high);
         self.pending += digital.len() as u64;
     }
 
@@ -135,16 +147,17 @@ impl CodeCounts {
 
         // The distinct codes seen, by increasing digital value.
         let mut seen: Vec<(i32, u32)> = Vec::new();
-        for half in [0x8000..CODES, 0..0x8000] {
-            for index in half {
-                let n = self.counts[index];
-                if n > 0 {
-                    seen.push((code_of(index), n));
-                    self.counts[index] = 0;
-                }
+        for code in self.low..=self.high {
+            let index = usize::from(code as u16);
+            let n = self.counts[index];
+            if n > 0 {
+                seen.push((code, n));
+                self.counts[index] = 0;
             }
         }
         self.pending = 0;
+        self.low = i32::MAX;
+        self.high = i32::MIN;
 
         // Horner's scheme on the bits of the counts, highest bit first.
         let mut part = OrderFree::default();
@@ -173,12 +186,6 @@ impl CodeCounts {
         into.histogram.merge(&part.histogram);
         into.clipping.merge(&part.clipping);
     }
-}
-
-/// The code stored at table index `index`.
-#[inline]
-fn code_of(index: usize) -> i32 {
-    i32::from(index as u16 as i16)
 }
 
 #[cfg(test)]

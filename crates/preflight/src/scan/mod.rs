@@ -51,7 +51,11 @@ pub struct ScanConfig {
     pub flat_window_s: f64,
     /// Overlap of Welch segments as a share of the segment, in `[0, 1)`.
     /// Segments are the smallest power of two of at least two seconds
-    /// ([`WelchConfig::for_sfreq`]), Hann-windowed. Default 0.5, scipy's.
+    /// ([`WelchConfig::for_sfreq`]), Hann-windowed. Default 0: the
+    /// transforms are half the 50 % overlap of scipy's default, the
+    /// largest cost of a scan, while over the hundreds of segments of a
+    /// recording the estimate's spread differs little (a 10-minute
+    /// recording at 256 Hz averages 300 segments instead of 599).
     pub welch_overlap: f64,
     /// Where line noise is looked for.
     pub line: LineNoiseConfig,
@@ -64,7 +68,7 @@ impl Default for ScanConfig {
         ScanConfig {
             block_s: 4.0,
             flat_window_s: 1.0,
-            welch_overlap: 0.5,
+            welch_overlap: 0.0,
             line: LineNoiseConfig::default(),
             shard: None,
         }

@@ -150,13 +150,16 @@ impl GroupSummary {
             for c in &r.channels {
                 let key = (c.name.clone(), c.sfreq_hz.to_bits());
                 match index.get(&key) {
-                    Some(&i) => g.channels[i].merge(c, line),
+                    Some(&i) => g.channels[i].merge_state(c),
                     None => {
                         index.insert(key, g.channels.len());
                         g.channels.push(c.clone());
                     }
                 }
             }
+        }
+        for c in &mut g.channels {
+            c.refresh(line);
         }
         g.mains_hz = g.mains_votes.mains_hz();
         g
