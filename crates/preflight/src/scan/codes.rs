@@ -98,22 +98,16 @@ impl Scaling {
 /// without touching fresh memory.
 #[derive(Debug)]
 pub(crate) struct CodeCounts {
-    counts: Vec<u32>,
+    counts: Box<[u32; CODES]>,
     /// Samples counted since the last flush.
     pending: u64,
-    /// Smallest and largest code counted since the last flush, so that a
-    /// flush reads only that stretch of the table.
-    low: i32,
-    high: i32,
 }
 
 impl Default for CodeCounts {
     fn default() -> CodeCounts {
         CodeCounts {
-            counts: vec![0; CODES],
+            counts: Box::new([0; CODES]),
             pending: 0,
-            low: i32::MAX,
-            high: i32::MIN,
         }
     }
 }
@@ -131,10 +125,6 @@ impl CodeCounts {
             // Two's complement: -1 is 0xFFFF.
             self.counts[usize::from(d as u16)] += 1;
         }
-        let low = digital.iter().copied().fold(i32::MAX, i32::min);
-        let high = digital.iter().copied().fold(i32::MIN, i32::max);
-        self.low = self.low.min(low);
-        self.high = self.high.max(high);
         self.pending += digital.len() as u64;
     }
 
@@ -145,19 +135,29 @@ impl CodeCounts {
             return;
         }
 
-        // The distinct codes seen, by increasing digital value.
+        // The distinct codes seen; stretches of unused codes are skipped
+        // 64 at a time.
         let mut seen: Vec<(i32, u32)> = Vec::new();
-        for code in self.low..=self.high {
-            let index = usize::from(code as u16);
-            let n = self.counts[index];
-            if n > 0 {
-                seen.push((code, n));
-                self.counts[index] = 0;
+        for (k, chunk) in self.counts.chunks_exact_mut(64).enumerate() {
+            if chunk.iter().all(|&n| n == 0) {
+                continue;
+            }
+            for (j, n) in chunk.iter_mut().enumerate() {
+                if *n > 0 {
+                    let code = i32::from((k * 64 + j) as u16 as i16);
+                    seen.push((code, *n));
+                    *n = 0;
+                }
             }
         }
         self.pending = 0;
-        self.low = i32::MAX;
-        self.high = i32::MIN;
+
+        // By increasing magnitude, so that each push lands at the far end of
+        // the sketch's bucket store instead of shifting it.
+        seen.sort_by(|a, b| {
+            let m = |code: i32| scaling.physical(code).abs();
+            m(a.0).total_cmp(&m(b.0)).then(a.0.cmp(&b.0))
+        });
 
         // Horner's scheme on the bits of the counts, highest bit first.
         let mut part = OrderFree::default();
