@@ -119,12 +119,12 @@ pub fn summary(report: &ScanReport) -> String {
     let samples: u64 = d.channels.iter().map(|c| c.samples).sum();
     let _ = writeln!(
         s,
-        "  read        {} recordings of {} subjects, {} channel-samples, {:.1} h, {:.1} MB",
+        "  read        {} recordings of {} subjects, {} channel-samples, {} recorded, {}",
         d.recordings,
         report.subjects.len(),
         samples,
-        d.duration_s / 3600.0,
-        d.bytes as f64 / 1e6
+        super::inspect::human_duration(d.duration_s),
+        super::inspect::human_bytes(d.bytes)
     );
     let detected: u64 = d.mains_votes.votes().iter().map(|(_, n)| n).sum();
     let mains = match d.mains_hz {
