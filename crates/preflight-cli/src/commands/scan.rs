@@ -132,7 +132,7 @@ pub fn summary(report: &ScanReport) -> String {
             "{f} Hz, detected in {detected} of {} recordings",
             d.recordings
         ),
-        None => "no line noise detected in any recording".to_string(),
+        None => "none detected on any recording's channel-mean spectrum".to_string(),
     };
     let _ = writeln!(s, "  mains       {mains}");
 

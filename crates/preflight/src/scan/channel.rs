@@ -13,9 +13,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::codes::{CodeCounts, OrderFree, Scaling};
+use super::flat::FlatTracker;
 use super::mad::sketch_mad;
 use super::ScanConfig;
-use crate::measure::flatness::{Clipping, FlatRuns, FlatWindows};
+use crate::measure::flatness::Clipping;
 use crate::measure::histogram::AmplitudeHistogram;
 use crate::measure::line_noise::{line_ratios, LineNoiseConfig, LineRatio};
 use crate::measure::moments::Moments;
@@ -83,7 +84,8 @@ pub struct ChannelSummary {
 /// Flatness counts that merge across recordings.
 ///
 /// Within a recording the longest run and the flat windows are found by
-/// [`FlatRuns`] and [`FlatWindows`]; across recordings runs do not join,
+/// [`crate::measure::flatness::FlatRuns`] and
+/// [`crate::measure::flatness::FlatWindows`]; across recordings runs do not join,
 /// so the longest run is the largest of the recordings' and windows add.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flat {
@@ -246,8 +248,7 @@ pub(crate) struct ChannelPlan {
 pub(crate) struct ChannelScan {
     plan: ChannelPlan,
     order_free: OrderFree,
-    runs: FlatRuns,
-    windows: FlatWindows,
+    flat: FlatTracker,
     welch: Welch,
     welch_config: WelchConfig,
 }
@@ -257,8 +258,7 @@ impl ChannelScan {
         let window = (plan.sfreq_hz * config.flat_window_s).round().max(1.0) as u64;
         ChannelScan {
             order_free: OrderFree::default(),
-            runs: FlatRuns::new(0.0),
-            windows: FlatWindows::new(window, 0, 0.0),
+            flat: FlatTracker::new(window),
             welch_config: welch.config(),
             welch: Welch::new(welch),
             plan,
@@ -278,14 +278,12 @@ impl ChannelScan {
         let s = &self.plan.scaling;
         if self.plan.counted {
             codes.push(digital, s, &mut self.order_free);
-            self.runs.push(digital);
-            self.windows.push(digital);
+            self.flat.push(digital);
             self.welch.push(digital);
         } else {
             self.order_free
                 .push(physical, digital, (s.digital_min, s.digital_max));
-            self.runs.push(physical);
-            self.windows.push(physical);
+            self.flat.push(physical);
             self.welch.push(physical);
         }
     }
@@ -338,9 +336,9 @@ impl ChannelScan {
             histogram: of.histogram,
             clipping: of.clipping,
             flat: Flat {
-                longest_run: self.runs.longest(),
-                windows: self.windows.windows(),
-                flat_windows: self.windows.flat(),
+                longest_run: self.flat.longest_run(),
+                windows: self.flat.windows().0,
+                flat_windows: self.flat.windows().1,
             },
             spectrum,
         };

@@ -19,6 +19,7 @@
 
 mod channel;
 mod codes;
+mod flat;
 mod mad;
 pub mod recording;
 pub mod report;
