@@ -17,7 +17,8 @@
 #   scan      preflight scan SET -o OUT.json, both cores; the whole process is timed (start,
 #             discovery, every measure, writing the JSON), from /usr/bin/time's wall clock
 # The peers' times are those printed by each process for its timed part only. Peak RSS is
-# /usr/bin/time's "Maximum resident set size". On set a (one 60 min file) only cat, mne-read
+# /usr/bin/time's "Maximum resident set size"; process CPU is its user + system time for the
+# whole process (the peers' includes their untimed loading and imports). On set a (one 60 min file) only cat, mne-read
 # and scan run: the memory target is for that file.
 set -euo pipefail
 
@@ -43,7 +44,7 @@ FILES_B=("$PEERS_DATA"/b/sub-*/*.edf)
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-# One line per run: job data rep seconds rss_kb
+# One line per run: job data rep seconds rss_kb cpu_seconds
 RUNS=$WORK/runs.tsv
 : >"$RUNS"
 
@@ -65,7 +66,8 @@ run() {
             <<<"$wall")
     fi
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p' "$WORK/err")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$job" "$data" "$rep" "$seconds" "$rss" >>"$RUNS"
+    cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$WORK/err")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$data" "$rep" "$seconds" "$rss" "$cpu" >>"$RUNS"
     printf '%-8s %-2s run %s: %ss, peak RSS %s MB\n' "$job" "$data" "$rep" "$seconds" \
         "$((rss / 1024))" >&2
 }
@@ -88,32 +90,35 @@ for ((rep = 1; rep <= REPS; rep++)); do
     done
 done
 
-# stats JOB DATA: "median min max max_rss_kb"
+# stats JOB DATA: "median min max max_rss_kb median_cpu_s"
 stats() {
     awk -F'\t' -v job="$1" -v data="$2" '$1 == job && $2 == data {
-            s[n++] = $4; if ($5 > r) r = $5 }
+            c[n] = $6; s[n++] = $4; if ($5 > r) r = $5 }
         END {
             if (n == 0) exit 1
-            for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+            for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) {
+                if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+                if (c[j] < c[i]) { t = c[i]; c[i] = c[j]; c[j] = t } }
             med = n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
-            print med, s[0], s[n - 1], r }' "$RUNS"
+            cmed = n % 2 ? c[(n - 1) / 2] : (c[n / 2 - 1] + c[n / 2]) / 2
+            print med, s[0], s[n - 1], r, cmed }' "$RUNS"
 }
 
 bytes_b=$(cat "${FILES_B[@]}" | wc -c)
 bytes_a=$(cat "${FILES_A[@]}" | wc -c)
 
 echo
-echo "| data | job | median s | (min-max s) | MB/s (EDF) | peak RSS MB |"
-echo "|---|---|---:|---:|---:|---:|"
+echo "| data | job | median s | (min-max s) | MB/s (EDF) | peak RSS MB | process CPU s |"
+echo "|---|---|---:|---:|---:|---:|---:|"
 for set in b a; do
     if [[ $set == a ]]; then bytes=$bytes_a; jobs="cat mne-read scan"
     else bytes=$bytes_b; jobs="cat mne-read mne-psd np-stats scan"; fi
     for job in $jobs; do
-        read -r med lo hi rss <<<"$(stats "$job" "$set")"
+        read -r med lo hi rss cpu <<<"$(stats "$job" "$set")"
         awk -v d="$set" -v j="$job" -v med="$med" -v lo="$lo" -v hi="$hi" -v b="$bytes" \
-            -v r="$rss" 'BEGIN {
-            printf "| %s | %s | %.3f | %.2f-%.2f | %.0f | %.0f |\n",
-                d, j, med, lo, hi, b / 1e6 / med, r / 1024 }'
+            -v r="$rss" -v c="$cpu" 'BEGIN {
+            printf "| %s | %s | %.3f | %.2f-%.2f | %.0f | %.0f | %.2f |\n",
+                d, j, med, lo, hi, b / 1e6 / med, r / 1024, c }'
     done
 done
 
