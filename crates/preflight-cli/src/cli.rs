@@ -38,6 +38,13 @@ pub enum Command {
     /// Writes the demo dataset (a study whose two recordings of one subject
     /// carry mains noise from loose electrodes) and shows what it holds.
     Demo(DemoArgs),
+    /// Every channel of every recording measured in one streaming pass:
+    /// moments, quantiles, amplitude histogram, clipping, flatness, Welch
+    /// spectrum and mains line noise, per recording, subject and dataset.
+    Scan(ScanArgs),
+    /// Combines the outputs of `preflight scan --shard K/N` into the output
+    /// of one scan.
+    Merge(MergeArgs),
 }
 
 /// How to find a dataset's recordings.
@@ -294,4 +301,45 @@ pub struct DemoArgs {
     /// the demo's story needs the full length.
     #[arg(long, hide = true)]
     pub minutes: Option<f64>,
+}
+
+/// Arguments of `preflight scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+
+    /// Write the report (JSON, schema `preflight.scan/1`) to this file.
+    #[arg(short, long, value_name = "OUT.json")]
+    pub output: Option<PathBuf>,
+
+    /// Scan only shard K of N (1 <= K <= N): a deterministic share of the
+    /// recordings, by a hash of their paths. Combine with `preflight merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
+    /// Print the report as JSON on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `preflight merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Reports written by `preflight scan --shard K/N -o ...`.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Where to write the merged report.
+    #[arg(short, long, value_name = "OUT.json")]
+    pub output: PathBuf,
+
+    /// Print the merged report as JSON on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
 }

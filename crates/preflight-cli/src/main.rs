@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 when everything was read and nothing was found; 1 when the
 //! run completed with findings (for `inspect`: files that could not be
-//! read); 2 on a usage error, an unreadable single input, or an I/O error.
+//! read; for `scan` and `merge`: recordings that could not be read); 2 on a
+//! usage error, an unreadable single input, or an I/O error.
 
 mod cli;
 mod commands;
@@ -32,6 +33,8 @@ fn main() -> ExitCode {
         Command::Audit(args) => commands::audit::run(&args),
         Command::Synth(args) => commands::synth::run(&args),
         Command::Demo(args) => commands::demo::run(&args),
+        Command::Scan(args) => commands::scan::run(&args),
+        Command::Merge(args) => commands::merge::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -13,6 +13,8 @@
 //! - [`measure`]: per-channel measures of decoded samples;
 //! - [`audit`]: the whole check, from sample to findings, exclusions and
 //!   normalization;
+//! - [`scan`]: every channel of every recording measured in one streaming
+//!   pass, merged into subject and dataset summaries;
 //! - [`attribute`]: where outliers come from, with enrichment against
 //!   chance;
 //! - [`balance`]: class counts, the majority baseline, class weights;
@@ -31,6 +33,7 @@ mod error;
 pub mod measure;
 pub mod read;
 pub mod sample;
+pub mod scan;
 pub mod synth;
 pub mod tsv;
 pub mod window;

@@ -297,7 +297,7 @@ fn format_rate(hz: f64) -> String {
     }
 }
 
-fn human_bytes(b: u64) -> String {
+pub fn human_bytes(b: u64) -> String {
     let b = b as f64;
     if b >= 1e9 {
         format!("{:.1} GB", b / 1e9)
@@ -308,7 +308,7 @@ fn human_bytes(b: u64) -> String {
     }
 }
 
-fn human_duration(s: f64) -> String {
+pub fn human_duration(s: f64) -> String {
     if s >= 3600.0 {
         format!("{:.1} h", s / 3600.0)
     } else if s >= 60.0 {

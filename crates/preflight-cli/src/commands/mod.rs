@@ -2,4 +2,6 @@ pub mod audit;
 pub mod convert;
 pub mod demo;
 pub mod inspect;
+pub mod merge;
+pub mod scan;
 pub mod synth;
