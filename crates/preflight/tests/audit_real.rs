@@ -6,25 +6,12 @@
 //! Tests are skipped with a message when the data are absent, except under
 //! `CI=true`.
 
-use std::path::{Path, PathBuf};
-
 use preflight::audit::finding::Cause;
 use preflight::audit::{audit, Audit, AuditConfig};
 use preflight::dataset::{discover, DiscoverConfig};
 
-fn data_root() -> Option<PathBuf> {
-    let root = std::env::var_os("PREFLIGHT_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if root.is_dir() {
-        return Some(root);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("test data not found at {}; CI requires it", root.display());
-    }
-    eprintln!("skipped: test data not found at {}", root.display());
-    None
-}
+mod common;
+use common::data_root;
 
 fn run(folder: &str) -> Option<Audit> {
     let root = data_root()?;

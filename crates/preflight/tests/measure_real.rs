@@ -17,22 +17,8 @@ use preflight::measure::moments::Moments;
 use preflight::measure::spectrum::{SpectrumPlanner, Welch, WelchConfig};
 use serde_json::Value;
 
-fn data_root() -> Option<PathBuf> {
-    let root = std::env::var_os("PREFLIGHT_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if root.is_dir() {
-        return Some(root);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("test data not found at {}; CI requires it", root.display());
-    }
-    eprintln!(
-        "skipped: test data not found at {} (set PREFLIGHT_TEST_DATA)",
-        root.display()
-    );
-    None
-}
+mod common;
+use common::data_root;
 
 fn eegmmidb(root: &Path) -> Vec<PathBuf> {
     (1..=14)

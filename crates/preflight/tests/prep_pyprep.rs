@@ -14,7 +14,7 @@ use preflight::measure::prep::{noisy_channels, PrepConfig, PrepReport};
 use serde_json::Value;
 
 mod common;
-use common::{planted, synthetic};
+use common::{data_root, planted, synthetic};
 
 fn reference(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -82,23 +82,6 @@ fn filters_match_pyprep() {
         }
     }
     eprintln!("largest absolute difference from PyPREP's filters: {worst:.3e} µV");
-}
-
-fn data_root() -> Option<std::path::PathBuf> {
-    let root = std::env::var_os("PREFLIGHT_TEST_DATA")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if root.is_dir() {
-        return Some(root);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("test data not found at {}; CI requires it", root.display());
-    }
-    eprintln!(
-        "skipped: test data not found at {} (set PREFLIGHT_TEST_DATA)",
-        root.display()
-    );
-    None
 }
 
 /// Runs [`noisy_channels`] on the data signals of one recording.

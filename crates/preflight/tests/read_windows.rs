@@ -6,26 +6,15 @@
 //! tests that need them are skipped with a message when it is absent,
 //! except under `CI=true`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use preflight::dataset::{discover, DiscoverConfig};
 use preflight::read::{map_windows, ReadConfig};
 use preflight::sample::{stratified_sample, SampleConfig, SampleSize};
 use preflight::window::{windows, FixedLabel, Locator, SkipReason, WindowSource};
 
-fn data_root() -> Option<PathBuf> {
-    let root = std::env::var_os("PREFLIGHT_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if root.is_dir() {
-        return Some(root);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("test data not found at {}; CI requires it", root.display());
-    }
-    eprintln!("skipped: test data not found at {}", root.display());
-    None
-}
+mod common;
+use common::data_root;
 
 #[test]
 fn sampled_event_windows_hold_the_samples_at_their_onsets() {

@@ -6,30 +6,13 @@
 //! it. Every bin must agree within 1e-6 relative; the largest error seen
 //! is printed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use preflight::measure::spectrum::{SpectrumPlanner, Welch, WelchConfig};
 use serde_json::Value;
 
 mod common;
-use common::synthetic;
-
-fn data_root() -> Option<PathBuf> {
-    let root = std::env::var_os("PREFLIGHT_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if root.is_dir() {
-        return Some(root);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("test data not found at {}; CI requires it", root.display());
-    }
-    eprintln!(
-        "skipped: test data not found at {} (set PREFLIGHT_TEST_DATA)",
-        root.display()
-    );
-    None
-}
+use common::{data_root, synthetic};
 
 fn floats(v: &Value) -> Vec<f64> {
     v.as_array()

@@ -1,7 +1,7 @@
 //! Synthetic recordings shared by the reference tests and the comparison
 //! example, generated exactly as `tests/reference/make_welch.py` and
 //! `make_prep.py` generate them (same formulas, same operation order, so
-//! the same doubles).
+//! the same doubles), and where the shared real recordings are.
 
 #![allow(dead_code)]
 
@@ -69,4 +69,26 @@ pub fn planted() -> Vec<Vec<f64>> {
         *v = 4.0;
     }
     x
+}
+
+/// The shared real recordings: `PREFLIGHT_TEST_DATA`, else `../shared/data`
+/// beside the repository. `None` (with a message) when absent, except
+/// under `CI=true`, where their absence fails the test.
+pub fn data_root() -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("PREFLIGHT_TEST_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+        });
+    if root.is_dir() {
+        return Some(root);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("test data not found at {}; CI requires it", root.display());
+    }
+    eprintln!(
+        "skipped: test data not found at {} (set PREFLIGHT_TEST_DATA)",
+        root.display()
+    );
+    None
 }
