@@ -81,7 +81,7 @@ if [[ ${SKIP_BIG:-0} != 1 ]]; then
         gen_s=$(seconds "$BIN" synth "$big" --subjects 100 --runs 4 --minutes 10 --seed 3)
         echo "generated in ${gen_s} s"
     fi
-    bytes=$(find "$big" -name '*.edf' -printf '%s\n' | awk '{s+=$1} END {printf "%d", s}')
+    bytes=$(find "$big" -name '*.edf' -printf '%s\n' | awk '{s+=$1} END {printf "%.0f", s}')
     echo "## 100 subjects: $(find "$big" -name '*.edf' | wc -l) files, $((bytes / 1000000)) MB"
     warm "$big"
     sampled=$(timed "$BIN" audit "$big" --out "$WORK/big-report")
