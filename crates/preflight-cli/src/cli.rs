@@ -36,7 +36,7 @@ pub enum Command {
     /// faults, and truth.json listing each one.
     Synth(SynthArgs),
     /// Writes the demo dataset (a study whose two recordings of one subject
-    /// carry mains noise from loose electrodes) and shows what it holds.
+    /// carry mains noise from loose electrodes), audits it and shows what it found.
     Demo(DemoArgs),
     /// Every channel of every recording measured in one streaming pass:
     /// moments, quantiles, amplitude histogram, clipping, flatness, Welch
