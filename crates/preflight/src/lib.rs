@@ -15,6 +15,7 @@
 //!   normalization;
 //! - [`attribute`]: where outliers come from, with enrichment against
 //!   chance;
+//! - [`report`]: the audit as a self-contained HTML page;
 //! - [`balance`]: class counts, the majority baseline, class weights;
 //! - [`synth`]: synthetic datasets with planted faults and their ground
 //!   truth, and the demo dataset;
@@ -30,6 +31,7 @@ pub mod dataset;
 mod error;
 pub mod measure;
 pub mod read;
+pub mod report;
 pub mod sample;
 pub mod synth;
 pub mod tsv;
