@@ -2,7 +2,7 @@
 # Opens the demo's report.html in headless Chromium as a person would:
 # checks that the page logs no console error, that every chart drew
 # content (marks with a non-empty bounding box), and saves a screenshot at
-# 1280 px width to docs/report.png.
+# 1280 px width to docs/report.png (or $SCREENSHOT).
 #
 # Usage: scripts/check_report_browser.sh [REPORT.html]
 # Without an argument it writes the demo dataset to a temporary folder with
@@ -11,6 +11,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+shot="${SCREENSHOT:-$root/docs/report.png}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -77,6 +78,6 @@ case "$verdict" in
 esac
 
 # 3. The screenshot, 1280 px wide.
-chrome --hide-scrollbars --screenshot="$root/docs/report.png" --window-size=1280,4000 \
+chrome --hide-scrollbars --screenshot="$shot" --window-size=1280,4000 \
     "file://$report" 2>/dev/null
-echo "screenshot: docs/report.png ($(du -h "$root/docs/report.png" | cut -f1)), report $(du -h "$report" | cut -f1)"
+echo "screenshot: $shot ($(du -h "$shot" | cut -f1)), report $(du -h "$report" | cut -f1)"

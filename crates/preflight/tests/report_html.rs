@@ -45,6 +45,24 @@ fn report_has_every_section_in_order_and_the_charts_it_should() {
     report.dataset.root = "<script>alert(1)</script>".to_string();
     let page = render(&report);
 
+    // A channel with many flagged samples but no finding comes after the
+    // channels with findings.
+    let mut busy = report.clone();
+    let fz = busy
+        .figures
+        .histograms
+        .iter_mut()
+        .find(|h| h.channel == "Fz")
+        .unwrap();
+    fz.flagged = fz.clean.clone();
+    let busy_page = render(&busy);
+    let titles: Vec<&str> = busy_page
+        .split("<title id=\"chart-hist-")
+        .skip(1)
+        .map(|t| &t[t.find('>').unwrap() + 1..t.find("</title>").unwrap()])
+        .collect();
+    assert_eq!(&titles[..3], ["O1", "P7", "Fz"], "{titles:?}");
+
     // Sections, in the order of the issue.
     let mut at = 0;
     for id in SECTIONS {

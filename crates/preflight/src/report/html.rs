@@ -77,7 +77,7 @@ pub fn render(audit: &Audit) -> String {
     balance(&mut page, audit);
     outlier_map(&mut page, &audit.figures.recordings);
     findings(&mut page, audit);
-    histograms(&mut page, &audit.figures.histograms);
+    histograms(&mut page, audit);
     spectra(&mut page, &audit.figures.spectra);
     normalization(&mut page, audit);
     allocation(&mut page, audit);
@@ -473,11 +473,21 @@ fn shares(h: &AmplitudeHistogram) -> Vec<f64> {
         .collect()
 }
 
-/// Per-channel amplitude histograms, flagged channels first.
-fn histograms(page: &mut String, channels: &[ChannelHistograms]) {
+/// Per-channel amplitude histograms: channels with findings first, then
+/// those with the most flagged samples, then a few clean ones.
+fn histograms(page: &mut String, audit: &Audit) {
     open_section(page, "histograms", "Amplitude histograms per channel");
-    let flagged: Vec<&ChannelHistograms> =
+    let channels = &audit.figures.histograms;
+    let with_finding: std::collections::BTreeSet<&str> =
+        audit.findings.iter().map(|f| f.channel.as_str()).collect();
+    let mut flagged: Vec<&ChannelHistograms> =
         channels.iter().filter(|c| c.flagged.total() > 0).collect();
+    flagged.sort_by_key(|c| {
+        (
+            !with_finding.contains(c.channel.as_str()),
+            std::cmp::Reverse(c.flagged.total()),
+        )
+    });
     let clean: Vec<&ChannelHistograms> = channels
         .iter()
         .filter(|c| c.flagged.total() == 0 && c.clean.total() > 0)
@@ -496,7 +506,8 @@ fn histograms(page: &mut String, channels: &[ChannelHistograms]) {
         "<p>|amplitude| of the sampled windows on log bins (10 per decade, 1 nV to 1 V). \
          Grey area: the clean windows; black dashed line: the flagged windows (outlier \
          cells and channels with a finding in their recording). {} of {} channels shown: \
-         every flagged channel up to {MAX_HISTOGRAMS}, and clean ones for comparison.</p>\
+         channels with findings first, then those with the most flagged samples, up to \
+         {MAX_HISTOGRAMS}, and clean ones for comparison.</p>\
          <div class=\"grid\">",
         shown.len(),
         channels.len()
