@@ -186,6 +186,10 @@ pub struct AuditArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also write the report as one self-contained HTML file here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// Write channels.tsv files marking bad channels (status,
     /// status_description) into this BIDS derivative folder.
     #[arg(long, value_name = "DIR")]

@@ -191,3 +191,33 @@ fn bad_arguments_name_the_flag() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn html_flag_writes_the_report_where_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write_dataset(&data);
+    let html = dir.path().join("pages").join("audit.html");
+    let run = preflight()
+        .args(["audit", "--fail-on", "none"])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("report"))
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("html        "), "{stdout}");
+    let page = std::fs::read_to_string(&html).expect("the HTML report");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    // The three detached contacts each get a finding card.
+    assert_eq!(page.matches("class=\"card\"").count(), 3);
+    // No temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(html.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}

@@ -177,6 +177,12 @@ fn demo_tells_the_story_and_what_to_do_next() {
     assert!(stdout.contains("runs 2 and 3 of sub-07"), "{stdout}");
     assert!(stdout.contains("P7, P3, PO3, O1"), "{stdout}");
     assert!(stdout.contains("truth.json"), "{stdout}");
+    assert!(stdout.contains("html        "), "{stdout}");
+    let html = std::fs::read_to_string(out_dir.join("derivatives/preflight/report.html"))
+        .expect("report.html");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+    assert!(html.contains("<section id=\"spectra\">"));
+    assert!(html.len() < 5_000_000, "{} bytes", html.len());
     // The audit ran and found exactly the planted contacts.
     assert!(
         stdout.contains("found       8 problems on 4 channels of 2 recordings"),

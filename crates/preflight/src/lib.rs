@@ -17,6 +17,7 @@
 //!   pass, merged into subject and dataset summaries;
 //! - [`attribute`]: where outliers come from, with enrichment against
 //!   chance;
+//! - [`report`]: the audit as a self-contained HTML page;
 //! - [`balance`]: class counts, the majority baseline, class weights;
 //! - [`synth`]: synthetic datasets with planted faults and their ground
 //!   truth, and the demo dataset;
@@ -32,6 +33,7 @@ pub mod dataset;
 mod error;
 pub mod measure;
 pub mod read;
+pub mod report;
 pub mod sample;
 pub mod scan;
 pub mod synth;

@@ -54,6 +54,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         &report,
         &args.out,
         args.bids_derivative.as_deref(),
+        args.html.as_deref(),
         &settings.config,
     )?;
     if args.json {
@@ -221,16 +222,19 @@ pub struct Written {
     report: PathBuf,
     normalization: PathBuf,
     exclusions: PathBuf,
+    html: Option<PathBuf>,
     derivative: Vec<PathBuf>,
 }
 
 /// Writes report.json, normalization.json and exclusions.tsv into `out`,
-/// and the derivative channels.tsv files into `derivative` when given.
+/// the HTML report to `html` and the derivative channels.tsv files into
+/// `derivative` when given.
 pub fn write_outputs(
     dataset: &Dataset,
     report: &Audit,
     out: &Path,
     derivative: Option<&Path>,
+    html: Option<&Path>,
     config: &AuditConfig,
 ) -> Result<Written> {
     refuse_inside_inputs(dataset, out, "--out")?;
@@ -239,6 +243,7 @@ pub fn write_outputs(
         report: out.join("report.json"),
         normalization: out.join("normalization.json"),
         exclusions: out.join("exclusions.tsv"),
+        html: html.map(Path::to_path_buf),
         derivative: Vec::new(),
     };
     write_atomic(&written.report, |w| {
@@ -260,6 +265,17 @@ pub fn write_outputs(
         w.write_all(report.exclusions.to_tsv().as_bytes())?;
         Ok(())
     })?;
+    if let Some(path) = &written.html {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let page = preflight::report::html::render(report);
+        write_atomic(path, |w| {
+            w.write_all(page.as_bytes())?;
+            Ok(())
+        })?;
+    }
     let derivative = match derivative {
         Some(dir) => write_derivative(dataset, report, dir)?,
         None => Vec::new(),
@@ -517,6 +533,9 @@ pub fn summary(report: &Audit, written: &Written, config: &AuditConfig) -> Strin
         );
     }
     let _ = writeln!(s, "report      {}", written.report.display());
+    if let Some(html) = &written.html {
+        let _ = writeln!(s, "html        {}", html.display());
+    }
     for p in &written.derivative {
         let _ = writeln!(s, "derivative  {}", p.display());
     }

@@ -54,7 +54,8 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
     let started = std::time::Instant::now();
     let report = audit::run_audit(&dataset, &config);
     let report_dir = out.join("derivatives").join("preflight");
-    let written = audit::write_outputs(&dataset, &report, &report_dir, None, &config)?;
+    let html = report_dir.join("report.html");
+    let written = audit::write_outputs(&dataset, &report, &report_dir, None, Some(&html), &config)?;
     eprintln!("audited in {:.1} s", started.elapsed().as_secs_f64());
 
     print!("{}", story(&truth));
@@ -99,9 +100,11 @@ fn next_steps(out: &Path, report: &Path) -> String {
         s,
         "
 Look next at
+  {}/report.html   the report to open in a browser: histograms, spectra, the outlier map
   {}/report.json   every finding with its evidence, the sample, the plan
   {}/truth.json    what was planted, to compare with what was found
   preflight audit {} --exclude channel   to keep the recordings and drop channels",
+        report.display(),
         report.display(),
         out.display(),
         out.display()

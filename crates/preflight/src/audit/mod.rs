@@ -25,6 +25,7 @@
 
 pub mod detect;
 pub mod features;
+pub mod figures;
 pub mod finding;
 pub mod normalize;
 pub mod plan;
@@ -44,8 +45,9 @@ use crate::window::{windows, FixedLabel, SkipReason, WindowSource, Windows};
 
 use detect::{DetectConfig, Reference};
 use features::{ChannelFeatures, FeatureMaker, FeatureTable};
+use figures::Figures;
 use finding::{Cause, Finding, FindingConfig};
-use normalize::{normalization, ChannelNormalization};
+use normalize::{normalization_and_histograms, ChannelNormalization};
 use plan::{ExcludeLevel, Exclusions};
 use spectra::SpectrumSums;
 
@@ -196,6 +198,75 @@ pub struct Audit {
     pub read_problems: Vec<ReadProblem>,
     /// Windows that could not be decoded, in all.
     pub read_problem_count: usize,
+    /// The aggregated data of the report's charts.
+    pub figures: Figures,
+    /// The settings the audit ran with.
+    pub settings: Settings,
+}
+
+/// The settings of an audit, as the report states them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    /// How windows were made, in words.
+    pub windows: String,
+    /// The sample size asked for.
+    pub sample_size: SampleSize,
+    /// Least windows per subject × class stratum.
+    pub min_per_stratum: usize,
+    /// Least windows per recording.
+    pub min_per_recording: usize,
+    /// Seed of the sample.
+    pub seed: u64,
+    /// Outlier thresholds.
+    pub detect: DetectConfig,
+    /// Finding significance.
+    pub finding: FindingConfig,
+    /// Attribution significance.
+    pub attribute: AttributeConfig,
+    /// Mains candidates and the line-noise rule.
+    pub line: LineNoiseConfig,
+    /// What an exclusion removes.
+    pub exclude: ExcludeLevel,
+}
+
+impl Settings {
+    /// The settings of `config`, with the sample size actually used.
+    pub fn of(config: &AuditConfig, size: SampleSize) -> Settings {
+        let windows = match &config.windows {
+            WindowSource::Events { offset_s, classes } => format!(
+                "around events, {:+.3} s to {:+.3} s{}",
+                offset_s.0,
+                offset_s.1,
+                if classes.is_some() {
+                    ", labels mapped to classes"
+                } else {
+                    ", one class per event label"
+                }
+            ),
+            WindowSource::Fixed { length_s, label } => format!(
+                "consecutive {length_s} s windows, {}",
+                match label {
+                    FixedLabel::Participants(column) => {
+                        format!("labelled by participants.tsv column {column}")
+                    }
+                    FixedLabel::Table(t) => format!("labelled by a table of {} entries", t.len()),
+                    FixedLabel::None => "unlabelled".to_string(),
+                }
+            ),
+        };
+        Settings {
+            windows,
+            sample_size: size,
+            min_per_stratum: config.sample.min_per_stratum,
+            min_per_recording: config.sample.min_per_recording,
+            seed: config.sample.seed,
+            detect: config.detect.clone(),
+            finding: config.finding.clone(),
+            attribute: config.attribute.clone(),
+            line: config.line.clone(),
+            exclude: config.exclude,
+        }
+    }
 }
 
 /// Runs the audit. `progress` hears of each stage and the windows it
@@ -311,13 +382,32 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     tracing::info!("findings and plan: {:.3} s", clock.elapsed().as_secs_f64());
     // The sample, not the confirmation windows: those over-represent the
     // implicated recordings.
+    // The same pass sorts every window × channel into clean and flagged
+    // (an outlier cell, or a channel with a finding in its recording) for
+    // the amplitude histograms.
     progress(Stage::Normalize, sample.windows.len());
-    let (normalization, errors) = normalization(
+    let outlier_cells: BTreeSet<(usize, &str)> = outliers
+        .iter()
+        .map(|o| (o.window, table.channels[o.channel as usize].as_str()))
+        .collect();
+    let finding_pairs: BTreeSet<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.recording.as_str(), f.channel.as_str()))
+        .collect();
+    let is_flagged = |window: usize, channel: &str| {
+        outlier_cells.contains(&(window, channel))
+            || windows.windows.get(window).is_some_and(|w| {
+                let recording = windows.recordings[w.recording as usize].as_str();
+                finding_pairs.contains(&(recording, channel))
+            })
+    };
+    let (normalization, histograms, errors) = normalization_and_histograms(
         dataset,
         &windows,
         &sample.windows,
         &config.read,
         |window, channel| exclusions.is_excluded(&windows, window, channel),
+        is_flagged,
     );
     // The same windows failed in the feature pass; count them once.
     drop(errors);
@@ -325,6 +415,14 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         "normalization measured: {:.3} s",
         clock.elapsed().as_secs_f64()
     );
+    let spectra_mains = mains_hz.or_else(|| config.line.mains_hz.first().copied());
+    let figures = Figures {
+        recordings: figures::recording_outliers(&windows, &table, &outliers),
+        histograms,
+        spectra: spectra_mains.map_or_else(Vec::new, |hz| {
+            figures::mains_spectra(&windows, &spectra, &findings, hz)
+        }),
+    };
 
     let read_problem_count = problems.len();
     problems.truncate(100);
@@ -375,6 +473,8 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         balance: balance(&windows),
         read_problems: problems,
         read_problem_count,
+        figures,
+        settings: Settings::of(config, sample_config.size),
     }
 }
 

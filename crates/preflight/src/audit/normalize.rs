@@ -8,6 +8,10 @@
 //! [`Moments`] (exact, numerically stable), median and IQR from the
 //! [`QuantileSketch`] (within its relative accuracy, 0.5% by default).
 //!
+//! The same pass fills the amplitude histograms of the report
+//! ([`normalization_and_histograms`]): per channel, one of its clean
+//! windows and one of its flagged windows.
+//!
 //! Two numbers say what leaving the outliers in would cost:
 //!
 //! - the compression factor `std(all) / std(clean)`: how many times
@@ -22,7 +26,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::figures::ChannelHistograms;
 use crate::dataset::Dataset;
+use crate::measure::histogram::AmplitudeHistogram;
 use crate::measure::moments::Moments;
 use crate::measure::sketch::QuantileSketch;
 use crate::read::{fold_windows, ReadConfig, ReadError, WindowSignals};
@@ -59,6 +65,8 @@ pub struct ChannelNormalization {
 
 struct Acc {
     unit: String,
+    clean_hist: AmplitudeHistogram,
+    flagged_hist: AmplitudeHistogram,
     all: Moments,
     clean: Moments,
     clean_sketch: QuantileSketch,
@@ -68,6 +76,8 @@ impl Default for Acc {
     fn default() -> Self {
         Acc {
             unit: String::new(),
+            clean_hist: AmplitudeHistogram::new(),
+            flagged_hist: AmplitudeHistogram::new(),
             all: Moments::new(),
             clean: Moments::new(),
             clean_sketch: QuantileSketch::new(),
@@ -80,6 +90,8 @@ impl Acc {
         if self.unit.is_empty() {
             self.unit = other.unit;
         }
+        self.clean_hist.merge(&other.clean_hist);
+        self.flagged_hist.merge(&other.flagged_hist);
         self.all.merge(&other.all);
         self.clean.merge(&other.clean);
         self.clean_sketch.merge(&other.clean_sketch);
@@ -99,6 +111,31 @@ pub fn normalization<E>(
 where
     E: Fn(usize, &str) -> bool + Sync,
 {
+    let (channels, _, errors) =
+        normalization_and_histograms(dataset, windows, indices, config, is_excluded, |_, _| false);
+    (channels, errors)
+}
+
+/// As [`normalization`], with the amplitude histograms of each channel
+/// on the way: the samples of windows where `is_flagged(window index,
+/// channel name)` go to the flagged histogram, the others to the clean
+/// one.
+pub fn normalization_and_histograms<E, F>(
+    dataset: &Dataset,
+    windows: &Windows,
+    indices: &[usize],
+    config: &ReadConfig,
+    is_excluded: E,
+    is_flagged: F,
+) -> (
+    Vec<ChannelNormalization>,
+    Vec<ChannelHistograms>,
+    Vec<ReadError>,
+)
+where
+    E: Fn(usize, &str) -> bool + Sync,
+    F: Fn(usize, &str) -> bool + Sync,
+{
     let fold = |acc: &mut BTreeMap<String, Acc>, s: &WindowSignals<'_>| {
         for (info, samples) in s.channels.iter().zip(s.samples) {
             let a = acc.entry(info.name.clone()).or_default();
@@ -106,6 +143,11 @@ where
                 a.unit = info.unit.clone();
             }
             a.all.push(samples);
+            if is_flagged(s.index, &info.name) {
+                a.flagged_hist.push(samples);
+            } else {
+                a.clean_hist.push(samples);
+            }
             if !is_excluded(s.index, &info.name) {
                 a.clean.push(samples);
                 a.clean_sketch.push(samples);
@@ -127,9 +169,15 @@ where
         merge,
     );
 
+    let mut histograms = Vec::with_capacity(accs.len());
     let channels = accs
         .into_iter()
         .map(|(channel, a)| {
+            histograms.push(ChannelHistograms {
+                channel: channel.clone(),
+                clean: a.clean_hist,
+                flagged: a.flagged_hist,
+            });
             let std = a.clean.std(0);
             let std_all = a.all.std(0);
             let range_all = match (a.all.min(), a.all.max()) {
@@ -165,7 +213,7 @@ where
             }
         })
         .collect();
-    (channels, errors)
+    (channels, histograms, errors)
 }
 
 /// The schema name of [`NormalizationFile`].

@@ -30,6 +30,22 @@ struct Sum {
     windows: u64,
 }
 
+/// The summed spectrum of one recording × channel.
+#[derive(Debug, Clone, Copy)]
+pub struct PairSum<'a> {
+    /// Index into [`crate::window::Windows::recordings`].
+    pub recording: u32,
+    /// Sampling rate, Hz.
+    pub sfreq_hz: f64,
+    /// Samples per window spectrum: bin `k` is at `k · sfreq_hz /
+    /// segment_len`.
+    pub segment_len: usize,
+    /// Sum of the windows' power per bin, µV²/Hz, DC to Nyquist.
+    pub power: &'a [f64],
+    /// Windows summed.
+    pub windows: u64,
+}
+
 /// The line noise of one recording × channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelLine {
@@ -81,6 +97,20 @@ impl SpectrumSums {
                 }
             }
         }
+    }
+
+    /// The sums of `channel` in every recording.
+    pub fn channel<'a>(&'a self, channel: &'a str) -> impl Iterator<Item = PairSum<'a>> + 'a {
+        self.sums
+            .iter()
+            .filter(move |((_, c), s)| c == channel && s.windows > 0)
+            .map(|((recording, _), s)| PairSum {
+                recording: *recording,
+                sfreq_hz: s.sfreq_hz,
+                segment_len: s.segment_len,
+                power: &s.power,
+                windows: s.windows,
+            })
     }
 
     /// Line-noise ratios of the average spectrum of every pair.
