@@ -183,6 +183,16 @@ fn demo_tells_the_story_and_what_to_do_next() {
     assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
     assert!(html.contains("<section id=\"spectra\">"));
     assert!(html.len() < 5_000_000, "{} bytes", html.len());
+    // The demo's report holds every section in order, charts in them, and
+    // nothing fetched from elsewhere.
+    let mut at = 0;
+    for id in preflight::report::html::SECTIONS {
+        let found = html[at..].find(&format!("<section id=\"{id}\">"));
+        assert!(found.is_some(), "section {id} missing or out of order");
+        at += found.unwrap_or(0);
+    }
+    assert!(html.matches("<svg").count() >= 10, "charts");
+    assert!(!html.contains("http://") && !html.contains("https://"));
     // The audit ran and found exactly the planted contacts.
     assert!(
         stdout.contains("found       8 problems on 4 channels of 2 recordings"),
