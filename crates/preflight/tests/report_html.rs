@@ -5,30 +5,9 @@
 use preflight::audit::{audit, AuditConfig};
 use preflight::dataset::{discover, DiscoverConfig};
 use preflight::report::html::{render, SECTIONS};
-use preflight::synth::{generate, ControlPlan, Fault, FaultKind, FaultPlan, SynthConfig};
+use preflight::synth::generate;
 
-/// 6 subjects × 2 runs × 32 channels, 1 minute each, subject 03's second
-/// run with two detached contacts.
-fn small_demo() -> SynthConfig {
-    let mut config = SynthConfig::demo();
-    config.subjects = 6;
-    config.runs = 2;
-    config.minutes = 1.0;
-    config.faults = FaultPlan::List(vec![Fault {
-        kind: FaultKind::Detached {
-            frequency_hz: Some(60.0),
-            amplitude_uv: 50_000.0,
-            offset_uv: 80_000.0,
-        },
-        subject: 3,
-        run: 2,
-        channels: ["P7", "O1"].map(String::from).to_vec(),
-        onset_s: 0.0,
-        duration_s: None,
-    }]);
-    config.control = ControlPlan::Subject(5);
-    config
-}
+mod common;
 
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
@@ -37,7 +16,7 @@ fn count(haystack: &str, needle: &str) -> usize {
 #[test]
 fn report_has_every_section_in_order_and_the_charts_it_should() {
     let dir = tempfile::tempdir().unwrap();
-    generate(&small_demo(), dir.path()).unwrap();
+    generate(&common::small_demo(6, 3, &["P7", "O1"], 5), dir.path()).unwrap();
     let dataset = discover(dir.path(), &DiscoverConfig::default()).unwrap();
     let mut report = audit(&dataset, &AuditConfig::default(), &|_, _| {});
     assert_eq!(report.findings.len(), 2, "{:#?}", report.findings);

@@ -92,3 +92,34 @@ pub fn data_root() -> Option<std::path::PathBuf> {
     );
     None
 }
+
+/// A small version of the demo dataset: `subjects` × 2 runs × 32 channels
+/// at 256 Hz, 1 minute each, 7.6% targets, with the contacts `channels` of
+/// `subject`'s second run detached (60 Hz pickup on an 80 mV offset) and
+/// `control` the clean subject three times larger.
+pub fn small_demo(
+    subjects: u32,
+    subject: u32,
+    channels: &[&str],
+    control: u32,
+) -> preflight::synth::SynthConfig {
+    use preflight::synth::{ControlPlan, Fault, FaultKind, FaultPlan, SynthConfig};
+    let mut config = SynthConfig::demo();
+    config.subjects = subjects;
+    config.runs = 2;
+    config.minutes = 1.0;
+    config.faults = FaultPlan::List(vec![Fault {
+        kind: FaultKind::Detached {
+            frequency_hz: Some(60.0),
+            amplitude_uv: 50_000.0,
+            offset_uv: 80_000.0,
+        },
+        subject,
+        run: 2,
+        channels: channels.iter().map(|c| c.to_string()).collect(),
+        onset_s: 0.0,
+        duration_s: None,
+    }]);
+    config.control = ControlPlan::Subject(control);
+    config
+}
