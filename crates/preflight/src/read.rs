@@ -102,52 +102,29 @@ where
     T: Send,
     F: Fn(&WindowSignals<'_>) -> T + Sync,
 {
-    // Windows grouped by recording, keeping their place in `indices`.
-    let mut groups: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
-    for (place, &index) in indices.iter().enumerate() {
-        if let Some(w) = windows.windows.get(index) {
-            groups.entry(w.recording).or_default().push((place, index));
-        }
-    }
-    let groups: Vec<(u32, Vec<(usize, usize)>)> = groups.into_iter().collect();
+    let mut done = fold_groups(
+        dataset,
+        windows,
+        indices,
+        config,
+        Vec::new,
+        |acc: &mut Vec<(usize, Result<T, ReadError>)>, place, signals| {
+            acc.push((place, signals.map(&f)));
+        },
+        |total, part| total.extend(part),
+    );
 
-    let done: Vec<Vec<(usize, Result<T, ReadError>)>> = groups
-        .par_iter()
-        .map(|(recording, members)| {
-            let source = Source::open(dataset, windows, *recording, config);
-            members
-                .iter()
-                .map(|&(place, index)| {
-                    let window = windows.windows[index];
-                    let result = source.as_ref().map_err(Clone::clone).and_then(|s| {
-                        let decoded = s.decode(&window, windows.duration_s)?;
-                        Ok(f(&WindowSignals {
-                            index,
-                            window,
-                            channels: s.channels(),
-                            samples: &decoded.samples,
-                            span: decoded.span,
-                        }))
-                    });
-                    (place, result)
-                })
-                .collect()
-        })
-        .collect();
-
-    let mut out: Vec<Option<Result<T, ReadError>>> = (0..indices.len()).map(|_| None).collect();
-    for (place, result) in done.into_iter().flatten() {
-        out[place] = Some(result);
-    }
-    out.into_iter()
-        .zip(indices)
-        .map(|(r, &index)| {
-            r.unwrap_or_else(|| {
-                Err(ReadError {
-                    path: PathBuf::new(),
-                    reason: format!("window {index} does not exist"),
-                })
-            })
+    // Back in the order of `indices`; an index that names no window has
+    // no result yet.
+    done.sort_by_key(|(place, _)| *place);
+    let mut done = done.into_iter().peekable();
+    (0..indices.len())
+        .map(|place| match done.next_if(|(p, _)| *p == place) {
+            Some((_, result)) => result,
+            None => Err(ReadError {
+                path: PathBuf::new(),
+                reason: format!("window {} does not exist", indices[place]),
+            }),
         })
         .collect()
 }
@@ -175,53 +152,89 @@ where
     F: Fn(&mut A, &WindowSignals<'_>) + Sync,
     M: Fn(&mut A, A),
 {
-    let mut groups: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for &index in indices {
+    fold_groups(
+        dataset,
+        windows,
+        indices,
+        config,
+        || (init(), Vec::new()),
+        |acc: &mut (A, Vec<ReadError>), _, signals| match signals {
+            Ok(s) => fold(&mut acc.0, s),
+            Err(e) => acc.1.push(e),
+        },
+        |total, part| {
+            merge(&mut total.0, part.0);
+            total.1.extend(part.1);
+        },
+    )
+}
+
+/// The loop under [`map_windows`] and [`fold_windows`]: windows grouped by
+/// recording, each recording opened once and its windows decoded in the
+/// order given, `visit(acc, place in indices, window or error)` called for
+/// each, the recordings' accumulators merged in recording order. Recordings
+/// run in parallel in batches of a few per thread, which bounds the
+/// accumulators alive at once.
+fn fold_groups<A, I, V, M>(
+    dataset: &Dataset,
+    windows: &Windows,
+    indices: &[usize],
+    config: &ReadConfig,
+    init: I,
+    visit: V,
+    merge: M,
+) -> A
+where
+    A: Send,
+    I: Fn() -> A + Sync,
+    V: Fn(&mut A, usize, Result<&WindowSignals<'_>, ReadError>) + Sync,
+    M: Fn(&mut A, A),
+{
+    let mut groups: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
+    for (place, &index) in indices.iter().enumerate() {
         if let Some(w) = windows.windows.get(index) {
-            groups.entry(w.recording).or_default().push(index);
+            groups.entry(w.recording).or_default().push((place, index));
         }
     }
-    let groups: Vec<(u32, Vec<usize>)> = groups.into_iter().collect();
+    let groups: Vec<(u32, Vec<(usize, usize)>)> = groups.into_iter().collect();
     let batch = 2 * rayon::current_num_threads().max(1);
 
     let mut total = init();
-    let mut errors = Vec::new();
     for chunk in groups.chunks(batch) {
-        let done: Vec<(A, Vec<ReadError>)> = chunk
+        let done: Vec<A> = chunk
             .par_iter()
             .map(|(recording, members)| {
                 let mut acc = init();
-                let mut errs = Vec::new();
-                match Source::open(dataset, windows, *recording, config) {
-                    Err(e) => errs.extend(members.iter().map(|_| e.clone())),
-                    Ok(source) => {
-                        for &index in members {
-                            let window = windows.windows[index];
-                            match source.decode(&window, windows.duration_s) {
-                                Ok(decoded) => fold(
-                                    &mut acc,
-                                    &WindowSignals {
-                                        index,
-                                        window,
-                                        channels: source.channels(),
-                                        samples: &decoded.samples,
-                                        span: decoded.span,
-                                    },
-                                ),
-                                Err(e) => errs.push(e),
-                            }
-                        }
+                let source = Source::open(dataset, windows, *recording, config);
+                for &(place, index) in members {
+                    let window = windows.windows[index];
+                    let decoded = source
+                        .as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(|s| Ok((s, s.decode(&window, windows.duration_s)?)));
+                    match decoded {
+                        Ok((s, d)) => visit(
+                            &mut acc,
+                            place,
+                            Ok(&WindowSignals {
+                                index,
+                                window,
+                                channels: s.channels(),
+                                samples: &d.samples,
+                                span: d.span,
+                            }),
+                        ),
+                        Err(e) => visit(&mut acc, place, Err(e)),
                     }
                 }
-                (acc, errs)
+                acc
             })
             .collect();
-        for (acc, errs) in done {
+        for acc in done {
             merge(&mut total, acc);
-            errors.extend(errs);
         }
     }
-    (total, errors)
+    total
 }
 
 /// An open recording or NumPy array.
