@@ -46,7 +46,7 @@ use crate::window::{windows, FixedLabel, SkipReason, WindowSource, Windows};
 use detect::{DetectConfig, Reference};
 use features::{ChannelFeatures, FeatureMaker, FeatureTable};
 use figures::Figures;
-use finding::{Cause, Finding, FindingConfig};
+use finding::{Finding, FindingConfig};
 use normalize::{normalization_and_histograms, ChannelNormalization};
 use plan::{ExcludeLevel, Exclusions};
 use spectra::SpectrumSums;
@@ -151,7 +151,7 @@ pub struct SampleSummary {
 /// A dataset-wide observation that is not a fault of one recording.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Note {
-    /// `subject_gain`, `dataset_mains`.
+    /// `dataset_mains`, `dc_offsets` or `no_events`.
     pub kind: String,
     /// Subject it concerns, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -323,7 +323,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     );
     let reference = Reference::of(&table, &config.detect);
     tracing::info!("sample measured: {:.3} s", clock.elapsed().as_secs_f64());
-    let outliers = reference.outliers(&table, &config.detect);
+    let mut outliers = reference.outliers(&table, &config.detect);
     let cells: Vec<(usize, u32)> = outliers.iter().map(|o| (o.window, o.channel)).collect();
     let attribution = attribute(
         &windows,
@@ -357,7 +357,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
             &mut measured_so_far,
         );
         table = merge_tables(table, more);
-        let outliers = reference.outliers(&table, &config.detect);
+        outliers = reference.outliers(&table, &config.detect);
         findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
         tracing::info!(
             "confirmation measured: {:.3} s",
@@ -367,7 +367,6 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         measured.extend(extra);
         measured.sort_unstable();
     }
-    notes.extend(explain_away(&windows, &table, &mut findings));
     let Measured {
         spectra,
         spans,
@@ -377,7 +376,6 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     notes.extend(offsets_note(&table));
 
     // The plan and the clean statistics.
-    let outliers = reference.outliers(&table, &config.detect);
     let exclusions = plan::plan(&windows, &table, &outliers, &findings, config.exclude);
     tracing::info!("findings and plan: {:.3} s", clock.elapsed().as_secs_f64());
     // The sample, not the confirmation windows: those over-represent the
@@ -599,40 +597,6 @@ fn merge_tables(a: FeatureTable, b: FeatureTable) -> FeatureTable {
     }
     rows.sort_by_key(|(w, _)| *w);
     FeatureTable::from_windows(rows)
-}
-
-/// A subject whose channels are "high amplitude" nearly everywhere, with
-/// no other reason, is a person with a larger signal, not a fault: those
-/// findings become a note.
-fn explain_away(windows: &Windows, table: &FeatureTable, findings: &mut Vec<Finding>) -> Vec<Note> {
-    let mut notes = Vec::new();
-    let channels = table.channels.len().max(1);
-    let mut per_subject: BTreeMap<String, usize> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.cause == Cause::HighAmplitude) {
-        *per_subject.entry(f.subject.clone()).or_insert(0) += 1;
-    }
-    for (subject, n) in per_subject {
-        let recordings = windows
-            .recordings
-            .iter()
-            .zip(&windows.recording_subject)
-            .filter(|(_, &s)| windows.subjects.get(s as usize) == Some(&subject))
-            .count()
-            .max(1);
-        if 2 * n >= recordings * channels {
-            findings.retain(|f| !(f.subject == subject && f.cause == Cause::HighAmplitude));
-            notes.push(Note {
-                kind: "subject_gain".to_string(),
-                subject: Some(subject.clone()),
-                text: format!(
-                    "Subject {subject} is larger than the others on most channels of every \
-                     recording, with clean spectra: a difference between people, not a fault. \
-                     Per-subject normalization removes it."
-                ),
-            });
-        }
-    }
-    notes
 }
 
 /// Mains line noise of one recording, from its channels' average
