@@ -23,22 +23,9 @@ if [[ ! -x "$validator" ]]; then
     (cd "$prefix" && npm install --silent --no-audit --no-fund bids-validator >/dev/null)
 fi
 
-out="$(mktemp -d "${TMPDIR:-/tmp}/synth-bids.XXXXXX")"
-if [[ "${KEEP_OUTPUT:-0}" != 1 ]]; then
-    trap 'rm -rf "$out"' EXIT
-else
-    echo "keeping the written datasets in $out" >&2
-fi
+source "$root/scripts/common.sh"
+scratch synth-bids
 
-# The preflight binary: $PREFLIGHT_BIN when set (the tests pass theirs),
-# else built and run with cargo.
-run() {
-    if [[ -n "${PREFLIGHT_BIN:-}" ]]; then
-        "$PREFLIGHT_BIN" "$@" >/dev/null
-    else
-        cargo run --quiet --manifest-path "$root/Cargo.toml" -p preflight-cli -- "$@" >/dev/null
-    fi
-}
 run synth "$out/default" --subjects 4 --runs 2 --minutes 0.5 --seed 1
 run synth "$out/wide" --subjects 3 --runs 1 --minutes 0.5 --seed 2 --mains 60 --channels 64
 run demo --minutes 0.2 --out "$out/demo" 2>/dev/null

@@ -12,34 +12,11 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="${PREFLIGHT_VENV:-$HOME/.cache/preflight/venv}"
+source "$root/scripts/common.sh"
+python_venv mne scipy
 
-if [[ ! -x "$venv/bin/python" ]]; then
-    echo "creating virtual environment $venv" >&2
-    python3 -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c "import mne, scipy" 2>/dev/null; then
-    echo "installing mne and scipy into $venv" >&2
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet mne scipy
-fi
+scratch synth-mne
 
-out="$(mktemp -d "${TMPDIR:-/tmp}/synth-mne.XXXXXX")"
-if [[ "${KEEP_OUTPUT:-0}" != 1 ]]; then
-    trap 'rm -rf "$out"' EXIT
-else
-    echo "keeping the written datasets in $out" >&2
-fi
-
-# The preflight binary: $PREFLIGHT_BIN when set (the tests pass theirs),
-# else built and run with cargo.
-run() {
-    if [[ -n "${PREFLIGHT_BIN:-}" ]]; then
-        "$PREFLIGHT_BIN" "$@" >/dev/null
-    else
-        cargo run --quiet --manifest-path "$root/Cargo.toml" -p preflight-cli -- "$@" >/dev/null
-    fi
-}
 run synth "$out/bids" --subjects 4 --runs 2 --minutes 1 --seed 1
 run synth "$out/bids60" --subjects 3 --runs 1 --minutes 0.5 --seed 2 --mains 60 --channels 64
 run synth "$out/npy" --subjects 3 --runs 2 --minutes 0.5 --seed 3 --format npy --channels 16

@@ -12,24 +12,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="${PREFLIGHT_VENV:-$HOME/.cache/preflight/venv}"
+source "$root/scripts/common.sh"
+python_venv mne pyedflib
 
-if [[ ! -x "$venv/bin/python" ]]; then
-    echo "creating virtual environment $venv" >&2
-    python3 -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c "import mne, pyedflib" 2>/dev/null; then
-    echo "installing mne and pyedflib into $venv" >&2
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet mne pyedflib
-fi
-
-out="$(mktemp -d "${TMPDIR:-/tmp}/writer-interop.XXXXXX")"
-if [[ "${KEEP_OUTPUT:-0}" != 1 ]]; then
-    trap 'rm -rf "$out"' EXIT
-else
-    echo "keeping the written files in $out" >&2
-fi
+scratch writer-interop
 
 cargo run --quiet --manifest-path "$root/Cargo.toml" -p edf --example write_demo -- "$out" \
     >/dev/null
