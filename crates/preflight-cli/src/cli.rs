@@ -139,7 +139,12 @@ pub struct AuditArgs {
     pub labels: Option<PathBuf>,
 
     /// Share of windows to sample.
-    #[arg(long, default_value_t = 0.001, value_name = "SHARE", conflicts_with_all = ["count", "full"])]
+    #[arg(
+        long,
+        default_value_t = 0.001,
+        value_name = "SHARE",
+        conflicts_with_all = ["count", "full"]
+    )]
     pub fraction: f64,
 
     /// Number of windows to sample instead of a share.

@@ -221,3 +221,28 @@ fn html_flag_writes_the_report_where_asked() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+#[test]
+fn a_derivative_folder_over_the_inputs_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let truth = write_dataset(&data);
+    let input = data.join(
+        truth.faults[0]
+            .recording
+            .replace("_eeg.edf", "_channels.tsv"),
+    );
+    let before = std::fs::read(&input).unwrap();
+    let run = preflight()
+        .arg("audit")
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("report"))
+        .arg("--bids-derivative")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("is an input"));
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}

@@ -298,7 +298,8 @@ fn refuse_inside_inputs(dataset: &Dataset, out: &Path, flag: &str) -> Result<()>
         {
             if dir == out_abs {
                 bail!(
-                    "{flag} {} is the folder of input {}; choose another folder (inputs are never written)",
+                    "{flag} {} is the folder of input {}; choose another folder \
+                     (inputs are never written)",
                     out.display(),
                     file.display()
                 );
@@ -306,6 +307,26 @@ fn refuse_inside_inputs(dataset: &Dataset, out: &Path, flag: &str) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// Whether `path` is an existing file of the dataset (under its root but
+/// not under `derivatives/`).
+fn is_input(dataset: &Dataset, path: &Path) -> bool {
+    let root = if dataset.root.is_file() {
+        dataset
+            .root
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    } else {
+        dataset.root.clone()
+    };
+    match (std::fs::canonicalize(path), std::fs::canonicalize(root)) {
+        (Ok(file), Ok(root)) => file
+            .strip_prefix(&root)
+            .is_ok_and(|rel| !rel.starts_with("derivatives")),
+        _ => false,
+    }
 }
 
 /// Writes `<recording>_channels.tsv` with status and status_description
@@ -344,13 +365,7 @@ fn write_derivative(dataset: &Dataset, report: &Audit, dir: &Path) -> Result<Vec
         let target = dir
             .join(r.path.parent().unwrap_or(Path::new("")))
             .join(format!("{stem}_channels.tsv"));
-        if target.exists()
-            && std::fs::canonicalize(&target).ok()
-                == std::fs::canonicalize(
-                    dataset.root_of(&r.path.with_file_name(format!("{stem}_channels.tsv"))),
-                )
-                .ok()
-        {
+        if is_input(dataset, &target) {
             bail!(
                 "{} is an input; refusing to write over it",
                 target.display()
@@ -424,7 +439,8 @@ pub fn summary(report: &Audit, written: &Written, config: &AuditConfig) -> Strin
     if d.bytes > 0 {
         let _ = writeln!(
             s,
-            "read        {:.1} MB of {:.1} MB ({:.2}%): only the data records holding measured windows",
+            "read        {:.1} MB of {:.1} MB ({:.2}%): only the data records holding \
+             measured windows",
             sm.bytes_read as f64 / 1e6,
             d.bytes as f64 / 1e6,
             100.0 * sm.bytes_read as f64 / d.bytes as f64
@@ -494,7 +510,8 @@ pub fn summary(report: &Audit, written: &Written, config: &AuditConfig) -> Strin
         Some((k, c)) if k >= 2.0 => {
             let _ = writeln!(
                 s,
-                "\n            left in, the outliers would inflate the std of {} {:.0}×: the clean signal would fill {:.2}% of the normalized range",
+                "\n            left in, the outliers would inflate the std of {} {:.0}×: \
+                 the clean signal would fill {:.2}% of the normalized range",
                 c.channel,
                 k,
                 100.0 * c.clean_share.unwrap_or(0.0)
@@ -546,7 +563,8 @@ pub fn summary(report: &Audit, written: &Written, config: &AuditConfig) -> Strin
             .to_string()
     } else {
         format!(
-            "next        look at the findings in {}, then train without what exclusions.tsv lists, normalized with normalization.json",
+            "next        look at the findings in {}, then train without what \
+             exclusions.tsv lists, normalized with normalization.json",
             written.report.display()
         )
     };
