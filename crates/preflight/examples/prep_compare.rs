@@ -264,7 +264,11 @@ fn planted_section(out: &mut String, path: &Path) -> Result<()> {
          c4 plus 60 uV of 60 Hz, c5 noise without the shared rhythm, c6 constant 4 uV for 10 s. \
          The other channels are clean and flagged by neither.\n"
     )?;
-    writeln!(out, "| detrend | channel | preflight | PyPREP | bad-correlation windows (preflight / PyPREP) | dropout windows |")?;
+    writeln!(
+        out,
+        "| detrend | channel | preflight | PyPREP | bad-correlation windows \
+        (preflight / PyPREP) | dropout windows |"
+    )?;
     writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
     let empty = Vec::new();
     for run in expected["runs"].as_array().unwrap_or(&empty) {

@@ -440,7 +440,8 @@ fn main() -> Result<()> {
          MAD across the recording's channels) above 3. `make_edf.py` mixes 24 pink-noise \
          sources over the scalp and makes the 10 Hz alpha a little stronger at the back of \
          the head, so the 32 channels are very alike, the MAD of their band power is small, \
-         and the alpha gradient alone (as ../shared/peers/RESULTS.md says) puts occipital and parieto-occipital channels past \
+         and the alpha gradient alone (as ../shared/peers/RESULTS.md says) puts occipital and \
+         parieto-occipital channels past \
          z = 3 in the 1-15 Hz band. The 15-30 and 30-45 Hz flags fall on 1 or 2 channels of \
          a recording, scattered over the scalp, at z 3.2 to 4.2; nothing is planted there, \
          and with 3 bands x 32 channels x 80 recordings a few robust \

@@ -13,13 +13,37 @@ use preflight::dataset::{discover, DiscoverConfig};
 
 /// Folders audited, with what `SOURCES.md` says is wrong with them.
 const FOLDERS: [(&str, &str); 7] = [
-    ("eegmmidb_S001", "60 Hz mains (BCI2000, New York); ratio 10-31 on the worst channel of each run"),
-    ("eegmmidb_S001_corrupted", "damaged bytes: refused by MNE and pyedflib"),
-    ("eegUtils-testdata", "raw reference-free BioSemi: 50 Hz on every EEG channel, DC offsets of hundreds of µV"),
-    ("mne-testing-data/BDF", "ECG flat and on a rail; acc1-3 flat; large offsets; 50 Hz up to 64"),
-    ("mne-testing-data/EDF", "POL $A1/$A2 on the rails; test_reduced.edf: many channels on the rails; 60 Hz huge on POL channels"),
-    ("mne-testing-data/NihonKohden", "EDF+D export; very strong 50 Hz (20,000 on EEG F8-Ref)"),
-    ("edfio-testdata", "mixed rates (100 Hz, 1 Hz), annotations-only files; Temp rectal flat"),
+    (
+        "eegmmidb_S001",
+        "60 Hz mains (BCI2000, New York); ratio 10-31 on the worst channel of \
+        each run",
+    ),
+    (
+        "eegmmidb_S001_corrupted",
+        "damaged bytes: refused by MNE and pyedflib",
+    ),
+    (
+        "eegUtils-testdata",
+        "raw reference-free BioSemi: 50 Hz on every EEG channel, DC offsets \
+        of hundreds of µV",
+    ),
+    (
+        "mne-testing-data/BDF",
+        "ECG flat and on a rail; acc1-3 flat; large offsets; 50 Hz up to 64",
+    ),
+    (
+        "mne-testing-data/EDF",
+        "POL $A1/$A2 on the rails; test_reduced.edf: many channels on the \
+        rails; 60 Hz huge on POL channels",
+    ),
+    (
+        "mne-testing-data/NihonKohden",
+        "EDF+D export; very strong 50 Hz (20,000 on EEG F8-Ref)",
+    ),
+    (
+        "edfio-testdata",
+        "mixed rates (100 Hz, 1 Hz), annotations-only files; Temp rectal flat",
+    ),
 ];
 
 fn main() {
@@ -33,9 +57,11 @@ fn main() {
         "# The audit on real recordings\n\n\
          `preflight audit` with its defaults on each folder of the shared test recordings \
          (see their SOURCES.md), made with\n\n\
-         ```sh\ncargo run --release -p preflight --example real_data_audit -- ../shared/data > docs/real-data.md\n```\n\n\
+         ```sh\ncargo run --release -p preflight --example real_data_audit -- \
+         ../shared/data > docs/real-data.md\n```\n\n\
          `crates/preflight/tests/audit_real.rs` asserts the main results.\n\n\
-         | folder | known problems (SOURCES.md) | unreadable | findings (cause: channels) | mains per recording | notes |\n\
+         | folder | known problems (SOURCES.md) | unreadable | findings (cause: channels) \
+         | mains per recording | notes |\n\
          |---|---|---:|---|---|---|"
     );
     for (folder, known) in FOLDERS {

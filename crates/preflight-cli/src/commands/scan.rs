@@ -32,7 +32,8 @@ pub fn run(args: &ScanArgs) -> Result<Outcome> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(total);
         let style = ProgressStyle::with_template(
-            "{spinner} scanning [{bar:30}] {percent:>3}% {human_pos}/{human_len} samples, ETA {eta}",
+            "{spinner} scanning [{bar:30}] {percent:>3}% {human_pos}/{human_len} samples, ETA \
+                {eta}",
         )
         .context("progress bar template")?
         .progress_chars("=> ");

@@ -36,7 +36,9 @@ use super::quantiles::Scratch;
 /// use preflight::measure::quantiles::Scratch;
 ///
 /// let fs = 256.0;
-/// let tone = |f: f64, a: f64| (0..5120).map(move |n| a * (2.0 * std::f64::consts::PI * f * n as f64 / fs).sin());
+/// let tone = |f: f64, a: f64| {
+///     (0..5120).map(move |n| a * (2.0 * std::f64::consts::PI * f * n as f64 / fs).sin())
+/// };
 /// let clean: Vec<f64> = tone(10.0, 20.0).collect();
 /// let hum: Vec<f64> = tone(10.0, 20.0).zip(tone(60.0, 20.0)).map(|(a, b)| a + b).collect();
 /// assert!(hf_noise_ratio_of(&clean, fs).unwrap() < 0.01);

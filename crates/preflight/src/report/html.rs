@@ -197,7 +197,8 @@ fn summary(page: &mut String, audit: &Audit) {
             );
         }
         _ => page.push_str(
-            "<li>Normalize with the per-channel statistics of <code>normalization.json</code>.</li>",
+            "<li>Normalize with the per-channel statistics of \
+                <code>normalization.json</code>.</li>",
         ),
     }
     match (&audit.balance.warning, audit.balance.majority_baseline) {

@@ -251,7 +251,9 @@ impl Chart {
             let x = scale.map(v);
             let _ = write!(
                 self.body,
-                r##"<line x1="{x:.1}" y1="{t:.1}" x2="{x:.1}" y2="{b:.1}" stroke="#ddd"/><line x1="{x:.1}" y1="{b:.1}" x2="{x:.1}" y2="{:.1}" stroke="#333"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+                "<line x1=\"{x:.1}\" y1=\"{t:.1}\" x2=\"{x:.1}\" y2=\"{b:.1}\" stroke=\"#ddd\"/>\
+                 <line x1=\"{x:.1}\" y1=\"{b:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#333\"/>\
+                 <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
                 b + 4.0,
                 b + 16.0,
                 escape(&label(v))
@@ -272,7 +274,9 @@ impl Chart {
             let y = scale.map(v);
             let _ = write!(
                 self.body,
-                r##"<line x1="{l:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/><line x1="{:.1}" y1="{y:.1}" x2="{l:.1}" y2="{y:.1}" stroke="#333"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+                "<line x1=\"{l:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
+                 <line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{l:.1}\" y2=\"{y:.1}\" stroke=\"#333\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
                 self.right,
                 l - 4.0,
                 l - 6.0,
@@ -295,7 +299,8 @@ impl Chart {
         let dash = dash.map_or(String::new(), |p| format!(r#" stroke-dasharray="{p}""#));
         let _ = write!(
             self.body,
-            r#"<path class="series" d="{d}" fill="none" stroke="{stroke}" stroke-width="{width}"{dash}/>"#
+            "<path class=\"series\" d=\"{d}\" fill=\"none\" stroke=\"{stroke}\" \
+             stroke-width=\"{width}\"{dash}/>"
         );
     }
 
@@ -303,7 +308,10 @@ impl Chart {
     pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str, tip: &str) {
         let _ = write!(
             self.body,
-            r##"<rect class="mark" x="{x:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{fill}" stroke="#222" stroke-width="0.5"><title>{}</title></rect>"##,
+            "<rect class=\"mark\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" \
+             fill=\"{fill}\" stroke=\"#222\" stroke-width=\"0.5\">\
+             <title>{}</title>\
+             </rect>",
             w.max(0.0),
             h.max(0.0),
             escape(tip)
@@ -333,7 +341,9 @@ impl Chart {
         let dash = dash.map_or(String::new(), |p| format!(r#" stroke-dasharray="{p}""#));
         let _ = write!(
             self.body,
-            r#"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{stroke}" stroke-width="{width}"{dash}/><text x="{:.1}" y="{:.1}">{}</text>"#,
+            "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" \
+             stroke=\"{stroke}\" stroke-width=\"{width}\"{dash}/>\
+             <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             x + 22.0,
             x + 26.0,
             y + 4.0,
@@ -348,7 +358,11 @@ impl Chart {
         let mut s = String::new();
         let _ = write!(
             s,
-            r#"<figure class="chart"><svg id="{id}" role="img" aria-labelledby="{id}-t {id}-d" viewBox="0 0 {w:.0} {h:.0}" width="{w:.0}" height="{h:.0}"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+            "<figure class=\"chart\">\
+             <svg id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 \
+             {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\">\
+             <title id=\"{id}-t\">{}</title>\
+             <desc id=\"{id}-d\">{}</desc>",
             escape(&self.title),
             escape(&self.desc)
         );
@@ -369,7 +383,8 @@ impl Chart {
         let cy = (self.top + self.bottom) / 2.0;
         let _ = write!(
             s,
-            r#"<text x="14" y="{cy:.1}" text-anchor="middle" transform="rotate(-90 14 {cy:.1})">{}</text>"#,
+            "<text x=\"14\" y=\"{cy:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 \
+             {cy:.1})\">{}</text>",
             escape(&self.y_label)
         );
         let _ = write!(
