@@ -1,0 +1,441 @@
+//! A compact convolutional network for windows of multichannel signals, in
+//! the spirit of EEGNet (Lawhern et al., 2018): a temporal convolution
+//! that learns frequency filters shared by all electrodes, a depthwise
+//! spatial convolution that learns a few spatial filters per frequency
+//! filter, a separable convolution (depthwise in time, then pointwise),
+//! batch normalization, ELU, average pooling, dropout and a linear head.
+//!
+//! Parameters are created and initialized here, from the seed, instead of
+//! through `candle_nn::VarMap`: candle's CPU random numbers cannot be
+//! seeded, and its batch-norm keeps running statistics outside the map, so
+//! a saved model would lose them. Dropout masks come from the same seeded
+//! generator for the same reason.
+//!
+//! Every layer's output can be handed to an observer ([`Taps`]) during the
+//! forward pass; the guards use it to find the first layer whose
+//! activations became non-finite or grew out of bounds.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Result, Tensor, Var};
+use rand::{Rng, RngExt};
+use serde::{Deserialize, Serialize};
+
+/// The shape of the network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetConfig {
+    /// Input channels (electrodes).
+    pub channels: usize,
+    /// Input samples per channel.
+    pub samples: usize,
+    /// Output classes.
+    pub classes: usize,
+    /// Temporal filters.
+    pub temporal_filters: usize,
+    /// Spatial filters per temporal filter.
+    pub spatial_per_temporal: usize,
+    /// Filters of the separable convolution.
+    pub separable_filters: usize,
+    /// Length of the temporal kernel, samples.
+    pub temporal_kernel: usize,
+    /// Length of the separable convolution's depthwise kernel, samples.
+    pub separable_kernel: usize,
+    /// Average-pooling factor after the spatial convolution.
+    pub pool1: usize,
+    /// Average-pooling factor after the separable convolution.
+    pub pool2: usize,
+    /// Dropout probability.
+    pub dropout: f32,
+}
+
+impl NetConfig {
+    /// EEGNet-8,2 sized for `samples` at `sfreq_hz`: 8 temporal filters of
+    /// half a second, 2 spatial filters each, 16 separable filters, pooling
+    /// by 4 and 8 (by less when the window is short), dropout 0.25 as
+    /// recommended for generalization across subjects.
+    pub fn eegnet(channels: usize, samples: usize, classes: usize, sfreq_hz: f64) -> NetConfig {
+        let half_second = ((sfreq_hz / 2.0).round() as usize).clamp(3, samples.max(3));
+        let pool1 = if samples >= 32 { 4 } else { 1 };
+        let pool2 = if samples / pool1 >= 16 { 8 } else { 1 };
+        NetConfig {
+            channels,
+            samples,
+            classes,
+            temporal_filters: 8,
+            spatial_per_temporal: 2,
+            separable_filters: 16,
+            temporal_kernel: half_second,
+            separable_kernel: 16.min((samples / pool1).max(1)),
+            pool1,
+            pool2,
+            dropout: 0.25,
+        }
+    }
+
+    fn spatial_filters(&self) -> usize {
+        self.temporal_filters * self.spatial_per_temporal
+    }
+
+    fn flat_features(&self) -> usize {
+        self.separable_filters * (self.samples / self.pool1 / self.pool2).max(1)
+    }
+
+    /// Number of trainable parameters.
+    pub fn parameter_count(&self) -> usize {
+        let (f1, f12, f2) = (
+            self.temporal_filters,
+            self.spatial_filters(),
+            self.separable_filters,
+        );
+        f1 * self.temporal_kernel
+            + 2 * f1
+            + f12 * self.channels
+            + 2 * f12
+            + f12 * self.separable_kernel
+            + f2 * f12
+            + 2 * f2
+            + self.classes * self.flat_features()
+            + self.classes
+    }
+}
+
+/// Receives each layer's output during a forward pass.
+pub trait Taps {
+    /// `name` is the layer, `output` its activations (batch first).
+    fn tap(&mut self, name: &'static str, output: &Tensor) -> Result<()>;
+}
+
+/// Taps that ignore everything.
+pub struct NoTaps;
+
+impl Taps for NoTaps {
+    fn tap(&mut self, _: &'static str, _: &Tensor) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Names of the layers handed to [`Taps`], in order.
+pub const LAYERS: [&str; 5] = [
+    "input",
+    "temporal convolution",
+    "spatial convolution",
+    "separable convolution",
+    "linear head (logits)",
+];
+
+/// Batch normalization over the feature axis (axis 1), with running
+/// statistics for evaluation, as PyTorch's `BatchNorm1d/2d` (momentum
+/// 0.1, unbiased running variance, eps 1e-5).
+struct BatchNorm {
+    weight: Var,
+    bias: Var,
+    running_mean: Tensor,
+    running_var: Tensor,
+    features: usize,
+}
+
+impl BatchNorm {
+    const MOMENTUM: f64 = 0.1;
+    const EPS: f64 = 1e-5;
+
+    fn new(features: usize, device: &Device) -> Result<BatchNorm> {
+        Ok(BatchNorm {
+            weight: Var::ones(features, DType::F32, device)?,
+            bias: Var::zeros(features, DType::F32, device)?,
+            running_mean: Tensor::zeros(features, DType::F32, device)?,
+            running_var: Tensor::ones(features, DType::F32, device)?,
+            features,
+        })
+    }
+
+    fn forward(&mut self, x: &Tensor, train: bool) -> Result<Tensor> {
+        let rank = x.rank();
+        let mut shape = vec![1usize; rank];
+        shape[1] = self.features;
+        let reduce: Vec<usize> = (0..rank).filter(|&d| d != 1).collect();
+        let (mean, var) = if train {
+            let mean = x.mean_keepdim(reduce.as_slice())?;
+            let centred = x.broadcast_sub(&mean)?;
+            let var = centred.sqr()?.mean_keepdim(reduce.as_slice())?;
+            let n = x.elem_count() / self.features;
+            let unbiased = n as f64 / (n.max(2) - 1) as f64;
+            let m = Self::MOMENTUM;
+            self.running_mean = ((&self.running_mean * (1.0 - m))?
+                + (mean.detach().flatten_all()? * m)?)?;
+            self.running_var = ((&self.running_var * (1.0 - m))?
+                + (var.detach().flatten_all()? * (m * unbiased))?)?;
+            (mean, var)
+        } else {
+            (
+                self.running_mean.reshape(shape.as_slice())?,
+                self.running_var.reshape(shape.as_slice())?,
+            )
+        };
+        let scale = (var + Self::EPS)?.sqrt()?;
+        let normalized = x.broadcast_sub(&mean)?.broadcast_div(&scale)?;
+        normalized
+            .broadcast_mul(&self.weight.reshape(shape.as_slice())?)?
+            .broadcast_add(&self.bias.reshape(shape.as_slice())?)
+    }
+}
+
+/// The network and its parameters.
+pub struct EegNet {
+    config: NetConfig,
+    temporal: Var,
+    bn1: BatchNorm,
+    spatial: Var,
+    bn2: BatchNorm,
+    separable_depth: Var,
+    separable_point: Var,
+    bn3: BatchNorm,
+    head_weight: Var,
+    head_bias: Var,
+}
+
+/// Uniform in ±1/√fan_in, PyTorch's default for convolutions and linear
+/// layers.
+fn init(shape: &[usize], fan_in: usize, rng: &mut impl Rng, device: &Device) -> Result<Var> {
+    let bound = 1.0 / (fan_in.max(1) as f32).sqrt();
+    let n: usize = shape.iter().product();
+    let values: Vec<f32> = (0..n).map(|_| rng.random_range(-bound..bound)).collect();
+    Var::from_tensor(&Tensor::from_vec(values, shape, device)?)
+}
+
+impl EegNet {
+    /// A network of shape `config` with parameters drawn from `rng`.
+    pub fn new(config: NetConfig, rng: &mut impl Rng, device: &Device) -> Result<EegNet> {
+        let c = &config;
+        let (f1, f12, f2) = (c.temporal_filters, c.spatial_filters(), c.separable_filters);
+        Ok(EegNet {
+            temporal: init(&[f1, 1, 1, c.temporal_kernel], c.temporal_kernel, rng, device)?,
+            bn1: BatchNorm::new(f1, device)?,
+            spatial: init(&[f1, c.spatial_per_temporal, c.channels], c.channels, rng, device)?,
+            bn2: BatchNorm::new(f12, device)?,
+            separable_depth: init(&[f12, 1, c.separable_kernel], c.separable_kernel, rng, device)?,
+            separable_point: init(&[f2, f12, 1], f12, rng, device)?,
+            bn3: BatchNorm::new(f2, device)?,
+            head_weight: init(&[c.classes, c.flat_features()], c.flat_features(), rng, device)?,
+            head_bias: init(&[c.classes], c.flat_features(), rng, device)?,
+            config,
+        })
+    }
+
+    /// The network's shape.
+    pub fn config(&self) -> &NetConfig {
+        &self.config
+    }
+
+    /// The trainable parameters, with names.
+    pub fn parameters(&self) -> Vec<(&'static str, &Var)> {
+        vec![
+            ("temporal.weight", &self.temporal),
+            ("bn1.weight", &self.bn1.weight),
+            ("bn1.bias", &self.bn1.bias),
+            ("spatial.weight", &self.spatial),
+            ("bn2.weight", &self.bn2.weight),
+            ("bn2.bias", &self.bn2.bias),
+            ("separable.depthwise.weight", &self.separable_depth),
+            ("separable.pointwise.weight", &self.separable_point),
+            ("bn3.weight", &self.bn3.weight),
+            ("bn3.bias", &self.bn3.bias),
+            ("head.weight", &self.head_weight),
+            ("head.bias", &self.head_bias),
+        ]
+    }
+
+    /// Every tensor needed to run the network again: the parameters and
+    /// the batch-norm running statistics.
+    pub fn state(&self) -> HashMap<String, Tensor> {
+        let mut out: HashMap<String, Tensor> = self
+            .parameters()
+            .into_iter()
+            .map(|(name, var)| (name.to_string(), var.as_tensor().clone()))
+            .collect();
+        for (name, bn) in [("bn1", &self.bn1), ("bn2", &self.bn2), ("bn3", &self.bn3)] {
+            out.insert(format!("{name}.running_mean"), bn.running_mean.clone());
+            out.insert(format!("{name}.running_var"), bn.running_var.clone());
+        }
+        out
+    }
+
+    /// A deep copy of every tensor that training changes.
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        let mut tensors = Vec::new();
+        for (_, var) in self.parameters() {
+            tensors.push(var.as_tensor().copy()?);
+        }
+        for bn in [&self.bn1, &self.bn2, &self.bn3] {
+            tensors.push(bn.running_mean.copy()?);
+            tensors.push(bn.running_var.copy()?);
+        }
+        Ok(Snapshot(tensors))
+    }
+
+    /// Puts back a [`EegNet::snapshot`].
+    pub fn restore(&mut self, snapshot: &Snapshot) -> Result<()> {
+        let params = self.parameters().len();
+        for ((_, var), saved) in self.parameters().into_iter().zip(&snapshot.0) {
+            var.set(saved)?;
+        }
+        let mut stats = snapshot.0[params..].iter();
+        for bn in [&mut self.bn1, &mut self.bn2, &mut self.bn3] {
+            if let (Some(mean), Some(var)) = (stats.next(), stats.next()) {
+                bn.running_mean = mean.clone();
+                bn.running_var = var.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// Logits for a batch `x` of shape `(batch, channels, samples)`.
+    /// With `train`, batch statistics are used (and the running ones
+    /// updated) and dropout masks are drawn from `rng`.
+    pub fn forward(
+        &mut self,
+        x: &Tensor,
+        train: bool,
+        rng: &mut impl Rng,
+        taps: &mut dyn Taps,
+    ) -> Result<Tensor> {
+        let c = self.config.clone();
+        let (b, channels, t) = x.dims3()?;
+        if channels != c.channels || t != c.samples {
+            candle_core::bail!(
+                "input of {channels} channels × {t} samples; the network expects {} × {}",
+                c.channels,
+                c.samples
+            );
+        }
+        taps.tap(LAYERS[0], x)?;
+        let (f1, f12) = (c.temporal_filters, c.spatial_filters());
+
+        // Temporal convolution, "same" length: zero padding in time only.
+        let left = (c.temporal_kernel - 1) / 2;
+        let right = c.temporal_kernel - 1 - left;
+        let h = x
+            .reshape((b, 1, channels, t))?
+            .pad_with_zeros(3, left, right)?
+            .conv2d(self.temporal.as_tensor(), 0, 1, 1, 1)?;
+        taps.tap(LAYERS[1], &h)?;
+        let h = self.bn1.forward(&h, train)?;
+
+        // Depthwise spatial convolution as a batched product:
+        // (1, F1, D, C) × (B, F1, C, T) → (B, F1, D, T).
+        let h = self
+            .spatial
+            .as_tensor()
+            .unsqueeze(0)?
+            .broadcast_matmul(&h)?
+            .reshape((b, f12, t))?;
+        taps.tap(LAYERS[2], &h)?;
+        let h = self.bn2.forward(&h, train)?.elu(1.0)?;
+        let h = pool(&h, c.pool1)?;
+        let h = dropout(&h, c.dropout, train, rng)?;
+
+        // Separable convolution: depthwise in time, then pointwise.
+        let t1 = h.dim(2)?;
+        let left = (c.separable_kernel - 1) / 2;
+        let right = c.separable_kernel - 1 - left;
+        let h = h
+            .pad_with_zeros(2, left, right)?
+            .conv1d(self.separable_depth.as_tensor(), 0, 1, 1, f12)?;
+        debug_assert_eq!(h.dim(2)?, t1);
+        let h = h.conv1d(self.separable_point.as_tensor(), 0, 1, 1, 1)?;
+        taps.tap(LAYERS[3], &h)?;
+        let h = self.bn3.forward(&h, train)?.elu(1.0)?;
+        let h = pool(&h, c.pool2)?;
+        let h = dropout(&h, c.dropout, train, rng)?;
+
+        let _ = f1;
+        let logits = h
+            .flatten_from(1)?
+            .matmul(&self.head_weight.as_tensor().t()?)?
+            .broadcast_add(self.head_bias.as_tensor())?;
+        taps.tap(LAYERS[4], &logits)?;
+        Ok(logits)
+    }
+}
+
+/// The state of a network at one moment, to go back to.
+pub struct Snapshot(Vec<Tensor>);
+
+/// Average pooling by `factor` along the last axis of `(B, F, T)`.
+fn pool(h: &Tensor, factor: usize) -> Result<Tensor> {
+    if factor <= 1 {
+        return Ok(h.clone());
+    }
+    let (b, f, t) = h.dims3()?;
+    h.reshape((b, f, 1, t))?
+        .avg_pool2d((1, factor))?
+        .squeeze(2)
+}
+
+/// Inverted dropout with a mask from the seeded generator.
+fn dropout(h: &Tensor, p: f32, train: bool, rng: &mut impl Rng) -> Result<Tensor> {
+    if !train || p <= 0.0 {
+        return Ok(h.clone());
+    }
+    let keep = 1.0 - p;
+    let mask: Vec<f32> = (0..h.elem_count())
+        .map(|_| if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 })
+        .collect();
+    h.mul(&Tensor::from_vec(mask, h.shape(), h.device())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    struct Names(Vec<(&'static str, Vec<usize>)>);
+    impl Taps for Names {
+        fn tap(&mut self, name: &'static str, output: &Tensor) -> Result<()> {
+            self.0.push((name, output.dims().to_vec()));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn shapes_through_the_network() {
+        let config = NetConfig::eegnet(32, 64, 2, 64.0);
+        assert_eq!(config.temporal_kernel, 32);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut net = EegNet::new(config.clone(), &mut rng, &Device::Cpu).unwrap();
+        let x = Tensor::zeros((5, 32, 64), DType::F32, &Device::Cpu).unwrap();
+        let mut names = Names(Vec::new());
+        let logits = net.forward(&x, true, &mut rng, &mut names).unwrap();
+        assert_eq!(logits.dims(), &[5, 2]);
+        let layers: Vec<_> = names.0.iter().map(|(n, _)| *n).collect();
+        assert_eq!(layers, LAYERS);
+        assert_eq!(names.0[1].1, vec![5, 8, 32, 64]);
+        assert_eq!(names.0[2].1, vec![5, 16, 64]);
+        assert_eq!(names.0[3].1, vec![5, 16, 16]);
+        let counted: usize = net.parameters().iter().map(|(_, v)| v.elem_count()).sum();
+        assert_eq!(counted, config.parameter_count());
+        assert_eq!(net.state().len(), 12 + 6);
+    }
+
+    #[test]
+    fn same_seed_same_network() {
+        let config = NetConfig::eegnet(4, 32, 3, 32.0);
+        let weights = |seed| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let net = EegNet::new(config.clone(), &mut rng, &Device::Cpu).unwrap();
+            net.temporal.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        };
+        assert_eq!(weights(3), weights(3));
+        assert_ne!(weights(3), weights(4));
+    }
+
+    #[test]
+    fn wrong_input_shape_is_an_error() {
+        let config = NetConfig::eegnet(4, 32, 2, 32.0);
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut net = EegNet::new(config, &mut rng, &Device::Cpu).unwrap();
+        let x = Tensor::zeros((2, 5, 32), DType::F32, &Device::Cpu).unwrap();
+        let err = net.forward(&x, false, &mut rng, &mut NoTaps).unwrap_err().to_string();
+        assert!(err.contains("expects 4 × 32"), "{err}");
+    }
+}
