@@ -213,22 +213,23 @@ pub struct StepTaps {
 
 impl Taps for StepTaps {
     fn tap(&mut self, name: &'static str, output: &Tensor) -> Result<()> {
-        let b = output.dim(0)?;
+        let (features, b, inner) = output.dims3()?;
         let values = output.flatten_all()?.to_vec1::<f32>()?;
-        let per = values.len() / b.max(1);
-        let per_window = values
-            .chunks(per.max(1))
-            .map(|w| {
-                let mut m = 0.0f32;
-                for &v in w {
-                    if !v.is_finite() {
-                        return f32::NAN;
+        let mut per_window = vec![0.0f32; b];
+        for f in 0..features {
+            for (w, m) in per_window.iter_mut().enumerate() {
+                let start = (f * b + w) * inner;
+                for &v in &values[start..start + inner] {
+                    // NaN marks a window with any non-finite value and
+                    // stays: NaN.max(x) would drop it.
+                    if !v.is_finite() || m.is_nan() {
+                        *m = f32::NAN;
+                    } else {
+                        *m = m.max(v.abs());
                     }
-                    m = m.max(v.abs());
                 }
-                m
-            })
-            .collect();
+            }
+        }
         self.layers.push(LayerStats { name, per_window });
         Ok(())
     }
@@ -446,8 +447,8 @@ mod tests {
 
     fn taps(values: &[f32]) -> StepTaps {
         let mut t = StepTaps::default();
-        let x = Tensor::from_vec(values.to_vec(), (values.len(), 1), &candle_core::Device::Cpu)
-            .unwrap();
+        let device = candle_core::Device::Cpu;
+        let x = Tensor::from_vec(values.to_vec(), (1, values.len(), 1), &device).unwrap();
         t.tap(LAYERS[0], &x).unwrap();
         t
     }

@@ -101,7 +101,8 @@ impl NetConfig {
 
 /// Receives each layer's output during a forward pass.
 pub trait Taps {
-    /// `name` is the layer, `output` its activations (batch first).
+    /// `name` is the layer, `output` its activations as
+    /// `(features, batch, values)`.
     fn tap(&mut self, name: &'static str, output: &Tensor) -> Result<()>;
 }
 
@@ -148,16 +149,17 @@ impl BatchNorm {
         })
     }
 
+    /// `x` is feature-major, `(features, values)`: candle reduces along
+    /// the last axis fast and along others element by element, and the
+    /// backward pass of every broadcast is such a reduction.
     fn forward(&mut self, x: &Tensor, train: bool) -> Result<Tensor> {
-        let rank = x.rank();
-        let mut shape = vec![1usize; rank];
-        shape[1] = self.features;
-        let reduce: Vec<usize> = (0..rank).filter(|&d| d != 1).collect();
+        let (features, n) = x.dims2()?;
+        if features != self.features {
+            candle_core::bail!("batch-norm of {} features given {features}", self.features);
+        }
         let (mean, var) = if train {
-            let mean = x.mean_keepdim(reduce.as_slice())?;
-            let centred = x.broadcast_sub(&mean)?;
-            let var = centred.sqr()?.mean_keepdim(reduce.as_slice())?;
-            let n = x.elem_count() / self.features;
+            let mean = x.mean_keepdim(1)?;
+            let var = x.broadcast_sub(&mean)?.sqr()?.mean_keepdim(1)?;
             let unbiased = n as f64 / (n.max(2) - 1) as f64;
             let m = Self::MOMENTUM;
             self.running_mean = ((&self.running_mean * (1.0 - m))?
@@ -167,15 +169,15 @@ impl BatchNorm {
             (mean, var)
         } else {
             (
-                self.running_mean.reshape(shape.as_slice())?,
-                self.running_var.reshape(shape.as_slice())?,
+                self.running_mean.reshape((features, 1))?,
+                self.running_var.reshape((features, 1))?,
             )
         };
         let scale = (var + Self::EPS)?.sqrt()?;
-        let normalized = x.broadcast_sub(&mean)?.broadcast_div(&scale)?;
-        normalized
-            .broadcast_mul(&self.weight.reshape(shape.as_slice())?)?
-            .broadcast_add(&self.bias.reshape(shape.as_slice())?)
+        x.broadcast_sub(&mean)?
+            .broadcast_div(&scale)?
+            .broadcast_mul(&self.weight.reshape((features, 1))?)?
+            .broadcast_add(&self.bias.reshape((features, 1))?)
     }
 }
 
@@ -307,52 +309,77 @@ impl EegNet {
                 c.samples
             );
         }
-        taps.tap(LAYERS[0], x)?;
-        let (f1, f12) = (c.temporal_filters, c.spatial_filters());
+        taps.tap(LAYERS[0], &x.reshape((1, b, channels * t))?)?;
+        let (f1, d, f12, f2) = (
+            c.temporal_filters,
+            c.spatial_per_temporal,
+            c.spatial_filters(),
+            c.separable_filters,
+        );
 
-        // Temporal convolution, "same" length: zero padding in time only.
-        let left = (c.temporal_kernel - 1) / 2;
-        let right = c.temporal_kernel - 1 - left;
-        let h = x
-            .reshape((b, 1, channels, t))?
-            .pad_with_zeros(3, left, right)?
-            .conv2d(self.temporal.as_tensor(), 0, 1, 1, 1)?;
-        taps.tap(LAYERS[1], &h)?;
+        // Every layer works feature-major, (features, batch, time), so
+        // that batch-norm reductions run along the last axis.
+        //
+        // Temporal convolution, "same" length (zero padding), as one
+        // matrix product with the input unfolded outside the graph (it
+        // needs no gradient): candle's direct convolution dots over input
+        // channels, of which this layer has one.
+        let k = c.temporal_kernel;
+        let h = self
+            .temporal
+            .as_tensor()
+            .reshape((f1, k))?
+            .matmul(&unfold(x, k)?)?; // (F1, B·C·T)
+        taps.tap(LAYERS[1], &h.reshape((f1, b, channels * t))?)?;
         let h = self.bn1.forward(&h, train)?;
 
-        // Depthwise spatial convolution as a batched product:
-        // (1, F1, D, C) × (B, F1, C, T) → (B, F1, D, T).
+        // Depthwise spatial convolution: for each temporal filter, D
+        // weighted sums over the channels,
+        // (F1, 1, D, C) × (F1, B, C, T) → (F1, B, D, T).
         let h = self
             .spatial
             .as_tensor()
-            .unsqueeze(0)?
-            .broadcast_matmul(&h)?
-            .reshape((b, f12, t))?;
-        taps.tap(LAYERS[2], &h)?;
+            .unsqueeze(1)?
+            .broadcast_matmul(&h.reshape((f1, b, channels, t))?)?
+            .permute((0, 2, 1, 3))?
+            .contiguous()?
+            .reshape((f12, b * t))?;
+        taps.tap(LAYERS[2], &h.reshape((f12, b, t))?)?;
         let h = self.bn2.forward(&h, train)?.elu(1.0)?;
-        let h = pool(&h, c.pool1)?;
+        let h = pool(&h.reshape((f12, b, t))?, c.pool1)?; // (F12, B, T1)
         let h = dropout(&h, c.dropout, train, rng)?;
 
-        // Separable convolution: depthwise in time, then pointwise.
+        // Separable convolution: depthwise in time (a batched product
+        // over the unfolded series of each feature), then pointwise.
         let t1 = h.dim(2)?;
-        let left = (c.separable_kernel - 1) / 2;
-        let right = c.separable_kernel - 1 - left;
-        let h = h
-            .pad_with_zeros(2, left, right)?
-            .conv1d(self.separable_depth.as_tensor(), 0, 1, 1, f12)?;
-        debug_assert_eq!(h.dim(2)?, t1);
-        let h = h.conv1d(self.separable_point.as_tensor(), 0, 1, 1, 1)?;
-        taps.tap(LAYERS[3], &h)?;
+        let k2 = c.separable_kernel;
+        let left = (k2 - 1) / 2;
+        let padded = h.pad_with_zeros(2, left, k2 - 1 - left)?;
+        let shifted: Vec<Tensor> = (0..k2)
+            .map(|j| padded.narrow(2, j, t1))
+            .collect::<Result<_>>()?;
+        let h = Tensor::stack(&shifted, 3)? // (F12, B, T1, K2)
+            .reshape((f12, b * t1, k2))?
+            .matmul(&self.separable_depth.as_tensor().reshape((f12, k2, 1))?)?
+            .reshape((f12, b * t1))?;
+        let h = self
+            .separable_point
+            .as_tensor()
+            .reshape((f2, f12))?
+            .matmul(&h)?; // (F2, B·T1)
+        taps.tap(LAYERS[3], &h.reshape((f2, b, t1))?)?;
         let h = self.bn3.forward(&h, train)?.elu(1.0)?;
-        let h = pool(&h, c.pool2)?;
+        let h = pool(&h.reshape((f2, b, t1))?, c.pool2)?; // (F2, B, T2)
         let h = dropout(&h, c.dropout, train, rng)?;
 
-        let _ = f1;
+        let _ = d;
         let logits = h
+            .permute((1, 0, 2))?
+            .contiguous()?
             .flatten_from(1)?
             .matmul(&self.head_weight.as_tensor().t()?)?
             .broadcast_add(self.head_bias.as_tensor())?;
-        taps.tap(LAYERS[4], &logits)?;
+        taps.tap(LAYERS[4], &logits.unsqueeze(0)?)?;
         Ok(logits)
     }
 }
@@ -360,15 +387,39 @@ impl EegNet {
 /// The state of a network at one moment, to go back to.
 pub struct Snapshot(Vec<Tensor>);
 
-/// Average pooling by `factor` along the last axis of `(B, F, T)`.
+/// The input `(B, C, T)` unfolded for a "same" convolution of length
+/// `k`: row `j` holds, for every sample, the input `j − (k−1)/2` samples
+/// away (zero beyond the ends), `(k, B·C·T)`.
+fn unfold(x: &Tensor, k: usize) -> Result<Tensor> {
+    let (b, c, t) = x.dims3()?;
+    let values = x.flatten_all()?.to_vec1::<f32>()?;
+    let left = (k - 1) / 2;
+    let n = b * c * t;
+    let mut out = vec![0.0f32; k * n];
+    for (j, dst) in out.chunks_exact_mut(n).enumerate() {
+        for (series, dst) in values.chunks_exact(t).zip(dst.chunks_exact_mut(t)) {
+            // dst[i] = series[i + j - left] where that index exists.
+            let from = left.saturating_sub(j);
+            let to = (t + left).saturating_sub(j).min(t);
+            for i in from..to {
+                dst[i] = series[i + j - left];
+            }
+        }
+    }
+    Tensor::from_vec(out, (k, n), x.device())
+}
+
+/// Average pooling by `factor` along the last axis of `(F, B, T)`
+/// (a trailing remainder is dropped).
 fn pool(h: &Tensor, factor: usize) -> Result<Tensor> {
     if factor <= 1 {
         return Ok(h.clone());
     }
-    let (b, f, t) = h.dims3()?;
-    h.reshape((b, f, 1, t))?
-        .avg_pool2d((1, factor))?
-        .squeeze(2)
+    let (f, b, t) = h.dims3()?;
+    let kept = t / factor;
+    h.narrow(2, 0, kept * factor)?
+        .reshape((f, b, kept, factor))?
+        .mean(3)
 }
 
 /// Inverted dropout with a mask from the seeded generator.
@@ -386,7 +437,7 @@ fn dropout(h: &Tensor, p: f32, train: bool, rng: &mut impl Rng) -> Result<Tensor
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
+    use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
     struct Names(Vec<(&'static str, Vec<usize>)>);
@@ -409,12 +460,56 @@ mod tests {
         assert_eq!(logits.dims(), &[5, 2]);
         let layers: Vec<_> = names.0.iter().map(|(n, _)| *n).collect();
         assert_eq!(layers, LAYERS);
-        assert_eq!(names.0[1].1, vec![5, 8, 32, 64]);
-        assert_eq!(names.0[2].1, vec![5, 16, 64]);
-        assert_eq!(names.0[3].1, vec![5, 16, 16]);
+        assert_eq!(names.0[0].1, vec![1, 5, 32 * 64]);
+        assert_eq!(names.0[1].1, vec![8, 5, 32 * 64]);
+        assert_eq!(names.0[2].1, vec![16, 5, 64]);
+        assert_eq!(names.0[3].1, vec![16, 5, 16]);
+        assert_eq!(names.0[4].1, vec![1, 5, 2]);
         let counted: usize = net.parameters().iter().map(|(_, v)| v.elem_count()).sum();
         assert_eq!(counted, config.parameter_count());
         assert_eq!(net.state().len(), 12 + 6);
+    }
+
+    struct First(Option<Tensor>);
+    impl Taps for First {
+        fn tap(&mut self, name: &'static str, output: &Tensor) -> Result<()> {
+            if name == LAYERS[1] {
+                self.0 = Some(output.clone());
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn temporal_layer_equals_a_direct_convolution() {
+        let config = NetConfig::eegnet(3, 40, 2, 10.0);
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let mut net = EegNet::new(config.clone(), &mut rng, &Device::Cpu).unwrap();
+        let values: Vec<f32> = (0..2 * 3 * 40).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let x = Tensor::from_vec(values, (2, 3, 40), &Device::Cpu).unwrap();
+        let mut first = First(None);
+        net.forward(&x, false, &mut rng, &mut first).unwrap();
+        let ours = first.0.unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        // candle's own convolution over the zero-padded input.
+        let k = config.temporal_kernel;
+        let (left, right) = ((k - 1) / 2, k - 1 - (k - 1) / 2);
+        let direct = x
+            .reshape((2, 1, 3, 40))
+            .unwrap()
+            .pad_with_zeros(3, left, right)
+            .unwrap()
+            .conv2d(net.temporal.as_tensor(), 0, 1, 1, 1)
+            .unwrap() // (B, F1, C, T)
+            .permute((1, 0, 2, 3))
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_eq!(ours.len(), direct.len());
+        for (a, b) in ours.iter().zip(&direct) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
     }
 
     #[test]
