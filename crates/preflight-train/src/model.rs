@@ -5,6 +5,17 @@
 //! filter, a separable convolution (depthwise in time, then pointwise),
 //! batch normalization, ELU, average pooling, dropout and a linear head.
 //!
+//! The temporal and the depthwise spatial convolution are computed as one
+//! linear map: for each temporal filter `f` and spatial filter `d`, the
+//! combined kernel is the outer product of `f`'s taps and `d`'s channel
+//! weights, applied as one matrix product to the input unfolded in time.
+//! That never builds the (temporal filters × channels × time) activation
+//! of the original layout, which dominated a step's time and memory. It
+//! leaves out EEGNet's batch-norm between the two: the spatial
+//! convolution is linear and per temporal filter, and the batch-norm after
+//! it normalizes each of its outputs, so the first one's scale and shift
+//! cancel and the network computes the same family of functions.
+//!
 //! Parameters are created and initialized here, from the seed, instead of
 //! through `candle_nn::VarMap`: candle's CPU random numbers cannot be
 //! seeded, and its batch-norm keeps running statistics outside the map, so
@@ -88,7 +99,6 @@ impl NetConfig {
             self.separable_filters,
         );
         f1 * self.temporal_kernel
-            + 2 * f1
             + f12 * self.channels
             + 2 * f12
             + f12 * self.separable_kernel
@@ -116,10 +126,9 @@ impl Taps for NoTaps {
 }
 
 /// Names of the layers handed to [`Taps`], in order.
-pub const LAYERS: [&str; 5] = [
+pub const LAYERS: [&str; 4] = [
     "input",
-    "temporal convolution",
-    "spatial convolution",
+    "temporal and spatial convolution",
     "separable convolution",
     "linear head (logits)",
 ];
@@ -185,7 +194,6 @@ impl BatchNorm {
 pub struct EegNet {
     config: NetConfig,
     temporal: Var,
-    bn1: BatchNorm,
     spatial: Var,
     bn2: BatchNorm,
     separable_depth: Var,
@@ -210,8 +218,7 @@ impl EegNet {
         let c = &config;
         let (f1, f12, f2) = (c.temporal_filters, c.spatial_filters(), c.separable_filters);
         Ok(EegNet {
-            temporal: init(&[f1, 1, 1, c.temporal_kernel], c.temporal_kernel, rng, device)?,
-            bn1: BatchNorm::new(f1, device)?,
+            temporal: init(&[f1, c.temporal_kernel], c.temporal_kernel, rng, device)?,
             spatial: init(&[f1, c.spatial_per_temporal, c.channels], c.channels, rng, device)?,
             bn2: BatchNorm::new(f12, device)?,
             separable_depth: init(&[f12, 1, c.separable_kernel], c.separable_kernel, rng, device)?,
@@ -232,8 +239,6 @@ impl EegNet {
     pub fn parameters(&self) -> Vec<(&'static str, &Var)> {
         vec![
             ("temporal.weight", &self.temporal),
-            ("bn1.weight", &self.bn1.weight),
-            ("bn1.bias", &self.bn1.bias),
             ("spatial.weight", &self.spatial),
             ("bn2.weight", &self.bn2.weight),
             ("bn2.bias", &self.bn2.bias),
@@ -254,7 +259,7 @@ impl EegNet {
             .into_iter()
             .map(|(name, var)| (name.to_string(), var.as_tensor().clone()))
             .collect();
-        for (name, bn) in [("bn1", &self.bn1), ("bn2", &self.bn2), ("bn3", &self.bn3)] {
+        for (name, bn) in [("bn2", &self.bn2), ("bn3", &self.bn3)] {
             out.insert(format!("{name}.running_mean"), bn.running_mean.clone());
             out.insert(format!("{name}.running_var"), bn.running_var.clone());
         }
@@ -267,7 +272,7 @@ impl EegNet {
         for (_, var) in self.parameters() {
             tensors.push(var.as_tensor().copy()?);
         }
-        for bn in [&self.bn1, &self.bn2, &self.bn3] {
+        for bn in [&self.bn2, &self.bn3] {
             tensors.push(bn.running_mean.copy()?);
             tensors.push(bn.running_var.copy()?);
         }
@@ -281,7 +286,7 @@ impl EegNet {
             var.set(saved)?;
         }
         let mut stats = snapshot.0[params..].iter();
-        for bn in [&mut self.bn1, &mut self.bn2, &mut self.bn3] {
+        for bn in [&mut self.bn2, &mut self.bn3] {
             if let (Some(mean), Some(var)) = (stats.next(), stats.next()) {
                 bn.running_mean = mean.clone();
                 bn.running_var = var.clone();
@@ -320,31 +325,18 @@ impl EegNet {
         // Every layer works feature-major, (features, batch, time), so
         // that batch-norm reductions run along the last axis.
         //
-        // Temporal convolution, "same" length (zero padding), as one
-        // matrix product with the input unfolded outside the graph (it
-        // needs no gradient): candle's direct convolution dots over input
-        // channels, of which this layer has one.
+        // Temporal and depthwise spatial convolution in one product:
+        // kernel[(f, d), (j, c)] = temporal[f, j] · spatial[f, d, c], on
+        // the input unfolded outside the graph (it needs no gradient).
         let k = c.temporal_kernel;
-        let h = self
+        let kernel = self
             .temporal
             .as_tensor()
-            .reshape((f1, k))?
-            .matmul(&unfold(x, k)?)?; // (F1, B·C·T)
-        taps.tap(LAYERS[1], &h.reshape((f1, b, channels * t))?)?;
-        let h = self.bn1.forward(&h, train)?;
-
-        // Depthwise spatial convolution: for each temporal filter, D
-        // weighted sums over the channels,
-        // (F1, 1, D, C) × (F1, B, C, T) → (F1, B, D, T).
-        let h = self
-            .spatial
-            .as_tensor()
-            .unsqueeze(1)?
-            .broadcast_matmul(&h.reshape((f1, b, channels, t))?)?
-            .permute((0, 2, 1, 3))?
-            .contiguous()?
-            .reshape((f12, b * t))?;
-        taps.tap(LAYERS[2], &h.reshape((f12, b, t))?)?;
+            .reshape((f1, 1, k, 1))?
+            .broadcast_mul(&self.spatial.as_tensor().reshape((f1, d, 1, channels))?)?
+            .reshape((f12, k * channels))?;
+        let h = kernel.matmul(&unfold(x, k)?)?; // (F12, B·T)
+        taps.tap(LAYERS[1], &h.reshape((f12, b, t))?)?;
         let h = self.bn2.forward(&h, train)?.elu(1.0)?;
         let h = pool(&h.reshape((f12, b, t))?, c.pool1)?; // (F12, B, T1)
         let h = dropout(&h, c.dropout, train, rng)?;
@@ -367,19 +359,18 @@ impl EegNet {
             .as_tensor()
             .reshape((f2, f12))?
             .matmul(&h)?; // (F2, B·T1)
-        taps.tap(LAYERS[3], &h.reshape((f2, b, t1))?)?;
+        taps.tap(LAYERS[2], &h.reshape((f2, b, t1))?)?;
         let h = self.bn3.forward(&h, train)?.elu(1.0)?;
         let h = pool(&h.reshape((f2, b, t1))?, c.pool2)?; // (F2, B, T2)
         let h = dropout(&h, c.dropout, train, rng)?;
 
-        let _ = d;
         let logits = h
             .permute((1, 0, 2))?
             .contiguous()?
             .flatten_from(1)?
             .matmul(&self.head_weight.as_tensor().t()?)?
             .broadcast_add(self.head_bias.as_tensor())?;
-        taps.tap(LAYERS[4], &logits.unsqueeze(0)?)?;
+        taps.tap(LAYERS[3], &logits.unsqueeze(0)?)?;
         Ok(logits)
     }
 }
@@ -388,25 +379,30 @@ impl EegNet {
 pub struct Snapshot(Vec<Tensor>);
 
 /// The input `(B, C, T)` unfolded for a "same" convolution of length
-/// `k`: row `j` holds, for every sample, the input `j − (k−1)/2` samples
-/// away (zero beyond the ends), `(k, B·C·T)`.
+/// `k` in time: row `j·C + c` holds channel `c` shifted by `j − (k−1)/2`
+/// samples (zero beyond the window's ends), column `b·T + t` the sample,
+/// `(k·C, B·T)`.
 fn unfold(x: &Tensor, k: usize) -> Result<Tensor> {
     let (b, c, t) = x.dims3()?;
     let values = x.flatten_all()?.to_vec1::<f32>()?;
     let left = (k - 1) / 2;
-    let n = b * c * t;
-    let mut out = vec![0.0f32; k * n];
-    for (j, dst) in out.chunks_exact_mut(n).enumerate() {
-        for (series, dst) in values.chunks_exact(t).zip(dst.chunks_exact_mut(t)) {
-            // dst[i] = series[i + j - left] where that index exists.
-            let from = left.saturating_sub(j);
-            let to = (t + left).saturating_sub(j).min(t);
-            for i in from..to {
-                dst[i] = series[i + j - left];
+    let mut out = vec![0.0f32; k * c * b * t];
+    for j in 0..k {
+        // Output sample i reads input sample i + j - left, where it exists.
+        let from = left.saturating_sub(j);
+        let to = (t + left).saturating_sub(j).min(t);
+        for ch in 0..c {
+            let row = &mut out[(j * c + ch) * b * t..(j * c + ch + 1) * b * t];
+            for w in 0..b {
+                let series = &values[(w * c + ch) * t..(w * c + ch + 1) * t];
+                let dst = &mut row[w * t..(w + 1) * t];
+                for i in from..to {
+                    dst[i] = series[i + j - left];
+                }
             }
         }
     }
-    Tensor::from_vec(out, (k, n), x.device())
+    Tensor::from_vec(out, (k * c, b * t), x.device())
 }
 
 /// Average pooling by `factor` along the last axis of `(F, B, T)`
@@ -461,13 +457,12 @@ mod tests {
         let layers: Vec<_> = names.0.iter().map(|(n, _)| *n).collect();
         assert_eq!(layers, LAYERS);
         assert_eq!(names.0[0].1, vec![1, 5, 32 * 64]);
-        assert_eq!(names.0[1].1, vec![8, 5, 32 * 64]);
-        assert_eq!(names.0[2].1, vec![16, 5, 64]);
-        assert_eq!(names.0[3].1, vec![16, 5, 16]);
-        assert_eq!(names.0[4].1, vec![1, 5, 2]);
+        assert_eq!(names.0[1].1, vec![16, 5, 64]);
+        assert_eq!(names.0[2].1, vec![16, 5, 16]);
+        assert_eq!(names.0[3].1, vec![1, 5, 2]);
         let counted: usize = net.parameters().iter().map(|(_, v)| v.elem_count()).sum();
         assert_eq!(counted, config.parameter_count());
-        assert_eq!(net.state().len(), 12 + 6);
+        assert_eq!(net.state().len(), 10 + 4);
     }
 
     struct First(Option<Tensor>);
@@ -481,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn temporal_layer_equals_a_direct_convolution() {
+    fn first_layer_equals_a_temporal_then_a_spatial_convolution() {
         let config = NetConfig::eegnet(3, 40, 2, 10.0);
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let mut net = EegNet::new(config.clone(), &mut rng, &Device::Cpu).unwrap();
@@ -490,25 +485,37 @@ mod tests {
         let mut first = First(None);
         net.forward(&x, false, &mut rng, &mut first).unwrap();
         let ours = first.0.unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        // candle's own convolution over the zero-padded input.
-        let k = config.temporal_kernel;
+        // candle's own convolution over the zero-padded input, then the
+        // spatial weights summed by hand.
+        let (f1, d, c, t, k) = (8, 2, 3, 40, config.temporal_kernel);
         let (left, right) = ((k - 1) / 2, k - 1 - (k - 1) / 2);
-        let direct = x
-            .reshape((2, 1, 3, 40))
+        let temporal = x
+            .reshape((2, 1, c, t))
             .unwrap()
             .pad_with_zeros(3, left, right)
             .unwrap()
-            .conv2d(net.temporal.as_tensor(), 0, 1, 1, 1)
+            .conv2d(&net.temporal.as_tensor().reshape((f1, 1, 1, k)).unwrap(), 0, 1, 1, 1)
             .unwrap() // (B, F1, C, T)
-            .permute((1, 0, 2, 3))
-            .unwrap()
             .flatten_all()
             .unwrap()
             .to_vec1::<f32>()
             .unwrap();
-        assert_eq!(ours.len(), direct.len());
-        for (a, b) in ours.iter().zip(&direct) {
-            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        let spatial = net.spatial.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        for f in 0..f1 {
+            for dd in 0..d {
+                for b in 0..2 {
+                    for i in 0..t {
+                        let want: f32 = (0..c)
+                            .map(|ch| {
+                                spatial[(f * d + dd) * c + ch]
+                                    * temporal[((b * f1 + f) * c + ch) * t + i]
+                            })
+                            .sum();
+                        let got = ours[((f * d + dd) * 2 + b) * t + i];
+                        assert!((got - want).abs() < 1e-5, "{got} vs {want}");
+                    }
+                }
+            }
         }
     }
 

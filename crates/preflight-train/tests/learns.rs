@@ -3,6 +3,7 @@
 
 use preflight_train::data::Examples;
 use preflight_train::guard::IncidentKind;
+use preflight_train::split::split;
 use preflight_train::train::{balanced_accuracy, train, TrainConfig};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -80,49 +81,58 @@ fn learns_a_hidden_response_on_unseen_subjects() {
     assert!(score > 0.85, "balanced accuracy {score} on held-out subjects");
 }
 
+/// A window of a training subject of the split `config` makes on
+/// `examples` (the split depends on subjects and labels, not values).
+fn training_window(examples: &Examples, config: &TrainConfig) -> (usize, u32) {
+    let s = split(examples, config.test_share, config.validation_share, config.seed)
+        .expect("the examples split");
+    let subject = s.train_subjects[0];
+    let first = examples.subject.iter().position(|&v| v == subject).expect("its windows");
+    (first + 7, subject)
+}
+
 #[test]
 fn a_nan_window_stops_training_and_is_named() {
     let mut examples = oddball(6, 40, 1.0, 2);
-    // One sample of one window of subject 04.
+    let config = TrainConfig { epochs: 3, ..config() };
+    let (bad, subject) = training_window(&examples, &config);
     let size = examples.channels.len() * examples.samples;
-    let bad = 3 * 40 + 7;
     examples.x[bad * size + 100] = f32::NAN;
-    let trained = train(&examples, &TrainConfig { epochs: 3, ..config() }, &mut |_| {})
-        .expect("training runs");
-    let r = &trained.report;
-    let in_training = r.split.train.contains(&bad);
-    match &r.stopped {
-        Some(i) => {
-            assert!(in_training);
-            assert_eq!(i.kind, IncidentKind::NonFiniteActivation);
-            assert_eq!(i.layer.as_deref(), Some("input"));
-            assert_eq!(i.windows[0].index, bad);
-            assert_eq!(i.windows[0].recording, "sub-04.edf");
-            assert!(i.to_string().contains("sub-04.edf at 7.00 s"), "{i}");
-        }
-        None => assert!(!in_training, "a NaN window was trained on without a word"),
-    }
+    let trained = train(&examples, &config, &mut |_| {}).expect("training runs");
+    let stop = trained.report.stopped.as_ref().expect("a NaN stops training");
+    assert_eq!(stop.kind, IncidentKind::NonFiniteActivation);
+    assert_eq!(stop.layer.as_deref(), Some("input"));
+    assert_eq!(stop.windows[0].index, bad);
+    let recording = format!("sub-{:02}.edf", subject + 1);
+    assert_eq!(stop.windows[0].recording, recording);
+    let said = stop.to_string();
+    assert!(said.contains(&format!("{recording} at 7.00 s")), "{said}");
+    assert!(!trained.report.full_pass || stop.step > trained.report.steps_per_epoch);
 }
 
 #[test]
 fn a_huge_window_is_a_spike_and_beyond_the_bound_stops() {
     let mut examples = oddball(6, 40, 1.0, 3);
+    let config = TrainConfig { epochs: 2, ..config() };
+    let (huge, subject) = training_window(&examples, &config);
     let size = examples.channels.len() * examples.samples;
-    // Windows of subject 02 (40..80) at 1e3 × and one at 1e6 × the rest.
-    for w in 40..80 {
-        for v in &mut examples.x[w * size..(w + 1) * size] {
-            *v *= if w == 60 { 1e6 } else { 1e3 };
+    // The subject's windows at 1e3 × the others, and one at 1e6 ×.
+    for w in 0..examples.len() {
+        if examples.subject[w] == subject {
+            let factor = if w == huge { 1e6 } else { 1e3 };
+            for v in &mut examples.x[w * size..(w + 1) * size] {
+                *v *= factor;
+            }
         }
     }
-    let trained = train(&examples, &TrainConfig { epochs: 2, ..config() }, &mut |_| {})
-        .expect("training runs");
+    let trained = train(&examples, &config, &mut |_| {}).expect("training runs");
     let r = &trained.report;
-    if !r.split.train_subjects.contains(&1) {
-        return;
-    }
     let stop = r.stopped.as_ref().expect("1e6 × stops training");
     assert_eq!(stop.kind, IncidentKind::ActivationBeyondBound);
-    assert_eq!(stop.windows[0].index, 60);
+    assert_eq!(stop.layer.as_deref(), Some("input"));
+    assert_eq!(stop.windows[0].index, huge);
     let spikes = &r.spikes["input"];
-    assert!(spikes.by_recording.keys().all(|k| k == "sub-02.edf"), "{spikes:?}");
+    let recording = format!("sub-{:02}.edf", subject + 1);
+    assert!(spikes.by_recording.keys().all(|k| *k == recording), "{spikes:?}");
+    assert!(spikes.windows > 0);
 }
