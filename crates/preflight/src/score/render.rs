@@ -108,7 +108,8 @@ impl fmt::Display for Scorecard {
             "majority baseline",
             format!(
                 "{:.3}  (always {})",
-                self.majority_baseline, self.majority_class
+                self.majority_baseline,
+                super::verdict::class_words(&self.majority_class)
             ),
         )?;
         let auc = match (self.roc_auc, &self.roc_auc_note) {

@@ -190,11 +190,12 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
                 "a plain argmax over these outputs would report accuracy".to_string()
             };
             let why = if e.thresholded {
-                format!("a NaN compares false and becomes class 0 ({class0})")
+                format!("a NaN compares false and becomes {}", class_zero(class0))
             } else {
                 format!(
                     "NumPy's argmax returns the index of the first NaN, so an all-NaN row \
-                     becomes class 0 ({class0})"
+                     becomes {}",
+                    class_zero(class0)
                 )
             };
             line.push_str(&format!(" Unchecked, {how} {plain:.3}: {why}."));
@@ -227,7 +228,8 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
     let trap = accuracy_at_baseline || balanced_at_chance;
     let baseline = format!(
         "always answering {} scores {:.3}",
-        e.majority_class, e.baseline
+        class_words(e.majority_class),
+        e.baseline
     );
     let balanced = format!(
         "balanced accuracy {:.3} {} chance {:.3} + {} × {:.3} = {:.3}",
@@ -282,6 +284,23 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
         chance_se: se,
         non_finite: e.non_finite > 0,
         lines,
+    }
+}
+
+/// A class as a sentence names it: `class 0` for a bare index.
+pub(crate) fn class_words(name: &str) -> String {
+    if name.parse::<u64>().is_ok() {
+        format!("class {name}")
+    } else {
+        name.to_string()
+    }
+}
+
+fn class_zero(name: &str) -> String {
+    if name == "0" {
+        "class 0".to_string()
+    } else {
+        format!("class 0 ({name})")
     }
 }
 
