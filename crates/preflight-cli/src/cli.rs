@@ -45,6 +45,9 @@ pub enum Command {
     /// Combines the outputs of `preflight scan --shard K/N` into the output
     /// of one scan.
     Merge(MergeArgs),
+    /// Judges a model's predictions against the true labels: NaN/Inf outputs,
+    /// the majority baseline, balanced accuracy, and the accuracy trap.
+    Evaluate(crate::commands::evaluate::EvaluateArgs),
 }
 
 /// How to find a dataset's recordings.

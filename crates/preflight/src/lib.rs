@@ -19,6 +19,8 @@
 //!   chance;
 //! - [`report`]: the audit as a self-contained HTML page;
 //! - [`balance`]: class counts, the majority baseline, class weights;
+//! - [`score`]: a classifier's predictions judged against the majority
+//!   baseline and chance, with NaN outputs scored wrong;
 //! - [`synth`]: synthetic datasets with planted faults and their ground
 //!   truth, and the demo dataset;
 //! - [`tsv`]: the BIDS tables.
@@ -35,6 +37,7 @@ pub mod measure;
 pub mod read;
 pub mod report;
 pub mod sample;
+pub mod score;
 pub mod scan;
 pub mod synth;
 pub mod tsv;
