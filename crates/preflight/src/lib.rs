@@ -19,6 +19,8 @@
 //!   chance;
 //! - [`report`]: the audit as a self-contained HTML page;
 //! - [`balance`]: class counts, the majority baseline, class weights;
+//! - [`export`]: the windows after the audit's exclusions, normalized, as
+//!   float32 batches and NumPy shards for a trainer;
 //! - [`synth`]: synthetic datasets with planted faults and their ground
 //!   truth, and the demo dataset;
 //! - [`tsv`]: the BIDS tables.
@@ -31,6 +33,7 @@ pub mod audit;
 pub mod balance;
 pub mod dataset;
 mod error;
+pub mod export;
 pub mod measure;
 pub mod read;
 pub mod report;
