@@ -48,6 +48,10 @@ pub enum Command {
     /// Judges a model's predictions against the true labels: NaN/Inf outputs,
     /// the majority baseline, balanced accuracy, and the accuracy trap.
     Evaluate(crate::commands::evaluate::EvaluateArgs),
+    /// Writes the windows after the audit's exclusions, normalized with its
+    /// statistics, as NumPy shards (X, y, groups, mask) with index.json,
+    /// windows.tsv and the normalization.json used.
+    Export(Box<ExportArgs>),
 }
 
 /// How to find a dataset's recordings.
@@ -107,6 +111,39 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub dataset: DatasetArgs,
 
+    /// How the audit runs.
+    #[command(flatten)]
+    pub run: AuditRunArgs,
+
+    /// Exit with code 1 when findings of these causes are present: a comma
+    /// list (detached,mains,flat,clipping,nan,inf,dc_offset,bursts,
+    /// hf_noise,high_amplitude,low_amplitude), `any` or `none`.
+    #[arg(long, default_value = "any", value_name = "CAUSES")]
+    pub fail_on: String,
+
+    /// Folder for report.json, normalization.json and exclusions.tsv.
+    #[arg(long, short, default_value = "preflight-report", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Print report.json on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also write the report as one self-contained HTML file here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Write channels.tsv files marking bad channels (status,
+    /// status_description) into this BIDS derivative folder.
+    #[arg(long, value_name = "DIR")]
+    pub bids_derivative: Option<PathBuf>,
+}
+
+/// How windows are made and how an audit samples, judges and excludes
+/// them: the flags of `preflight audit` that commands running an audit
+/// share.
+#[derive(Debug, Args)]
+pub struct AuditRunArgs {
     /// Window around each event, seconds from its onset: START:END.
     #[arg(
         long,
@@ -180,29 +217,6 @@ pub struct AuditArgs {
     #[arg(long, default_value_t = 5.0, value_name = "Z")]
     pub z: f64,
 
-    /// Exit with code 1 when findings of these causes are present: a comma
-    /// list (detached,mains,flat,clipping,nan,inf,dc_offset,bursts,
-    /// hf_noise,high_amplitude,low_amplitude), `any` or `none`.
-    #[arg(long, default_value = "any", value_name = "CAUSES")]
-    pub fail_on: String,
-
-    /// Folder for report.json, normalization.json and exclusions.tsv.
-    #[arg(long, short, default_value = "preflight-report", value_name = "DIR")]
-    pub out: PathBuf,
-
-    /// Print report.json on stdout instead of the summary.
-    #[arg(long)]
-    pub json: bool,
-
-    /// Also write the report as one self-contained HTML file here.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-
-    /// Write channels.tsv files marking bad channels (status,
-    /// status_description) into this BIDS derivative folder.
-    #[arg(long, value_name = "DIR")]
-    pub bids_derivative: Option<PathBuf>,
-
     /// Sampling rate of a NumPy dataset, Hz (needed for spectra).
     #[arg(long, value_name = "HZ")]
     pub sfreq: Option<f64>,
@@ -210,6 +224,48 @@ pub struct AuditArgs {
     /// Factor from a NumPy dataset's values to µV (1e6 if they are volts).
     #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
     pub numpy_to_uv: f64,
+}
+
+/// Where the audit's decisions (windows, exclusions, normalization, class
+/// weights) come from, for commands that use them: a report, an audit run
+/// now with the audit's flags, or none.
+#[derive(Debug, Args)]
+pub struct AuditSource {
+    /// report.json of an earlier `preflight audit` of this dataset: its
+    /// windows, exclusions and normalization are used, and the audit flags
+    /// are ignored. Default: run the audit now.
+    #[arg(long, value_name = "REPORT.json")]
+    pub audit: Option<PathBuf>,
+
+    /// No audit: every window, values in µV, nothing excluded (the window
+    /// flags still apply).
+    #[arg(long, conflicts_with = "audit")]
+    pub no_audit: bool,
+
+    /// The audit's flags, when it runs now.
+    #[command(flatten)]
+    pub run: AuditRunArgs,
+}
+
+/// Arguments of `preflight export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The dataset.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+
+    /// The folder to write the shards into: new, empty, or an earlier
+    /// export (whose files are replaced). Never inside the dataset.
+    pub out: PathBuf,
+
+    /// The audit.
+    #[command(flatten)]
+    pub source: AuditSource,
+
+    /// Windows per shard. Default: as many as keep one X shard within
+    /// 256 MiB.
+    #[arg(long, value_name = "N")]
+    pub shard_size: Option<usize>,
 }
 
 /// File layout of `preflight synth`.

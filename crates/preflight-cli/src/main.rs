@@ -3,8 +3,10 @@
 //!
 //! Exit codes: 0 when everything was read and nothing was found; 1 when the
 //! run completed with findings (for `inspect`: files that could not be
-//! read; for `scan` and `merge`: recordings that could not be read); 2 on a
-//! usage error, an unreadable single input, or an I/O error.
+//! read; for `scan` and `merge`: recordings that could not be read; for
+//! `export`: windows left out as unreadable or not fitting, or non-finite
+//! samples in X); 2 on a usage error, an unreadable single input, or an
+//! I/O error.
 
 mod cli;
 mod commands;
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(&args),
         Command::Merge(args) => commands::merge::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args),
+        Command::Export(args) => commands::export::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@
 //! `w_c = n / (k · n_c)` for `n` windows of `k` classes, `n_c` in class
 //! `c`, so that every class carries the same total weight.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::window::Windows;
 
@@ -18,7 +18,7 @@ use crate::window::Windows;
 pub const MINORITY_SHARE: f64 = 0.2;
 
 /// One class's count and weight.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassBalance {
     /// Class name.
     pub class: String,

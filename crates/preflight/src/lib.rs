@@ -21,6 +21,8 @@
 //! - [`balance`]: class counts, the majority baseline, class weights;
 //! - [`score`]: a classifier's predictions judged against the majority
 //!   baseline and chance, with NaN outputs scored wrong;
+//! - [`export`]: the windows after the audit's exclusions, normalized, as
+//!   float32 batches and NumPy shards for a trainer;
 //! - [`synth`]: synthetic datasets with planted faults and their ground
 //!   truth, and the demo dataset;
 //! - [`tsv`]: the BIDS tables.
@@ -33,6 +35,7 @@ pub mod audit;
 pub mod balance;
 pub mod dataset;
 mod error;
+pub mod export;
 pub mod measure;
 pub mod read;
 pub mod report;

@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::numpy::{NumpyDataset, SampleType};
 use crate::dataset::{Dataset, Layout};
 use crate::window::{Locator, Window, Windows};
 
 /// Settings of [`map_windows`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadConfig {
     /// Sampling rate of a NumPy dataset's samples, which the arrays do not
     /// say. Needed for spectra; `None` leaves it at 0.

@@ -21,12 +21,19 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, Layout, Recording};
 
 /// How windows are made and labelled.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// As JSON (`report.json` `settings.window_source`): `{"kind": "events",
+/// "offset_s": [-0.2, 0.8], "classes": null}` (or `classes` a map from
+/// event label to class name), or `{"kind": "fixed", "length_s": 2.0,
+/// "label": "none"}` (or `label` `{"participants": COLUMN}` or `{"table":
+/// {KEY: LABEL}}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WindowSource {
     /// Around each event: from `offset_s.0` to `offset_s.1` seconds
     /// relative to its onset.
@@ -56,7 +63,8 @@ impl Default for WindowSource {
 }
 
 /// Where the label of a fixed-length window comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FixedLabel {
     /// A column of `participants.tsv`, looked up by subject.
     Participants(String),
@@ -83,7 +91,8 @@ pub const UNLABELLED: &str = "unlabelled";
 /// assert_eq!(map.class_of("T0"), Some("rest"));
 /// assert_eq!(map.class_of("boundary"), None);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ClassMap {
     /// Label → class name.
     by_label: BTreeMap<String, String>,

@@ -14,11 +14,12 @@ use preflight::audit::normalize::NormalizationFile;
 use preflight::audit::plan::ExcludeLevel;
 use preflight::audit::{audit, Audit, AuditConfig, Stage};
 use preflight::dataset::Dataset;
+use preflight::export::Preparation;
 use preflight::read::ReadConfig;
 use preflight::sample::{SampleConfig, SampleSize};
 use preflight::window::{ClassMap, FixedLabel, WindowSource};
 
-use crate::cli::AuditArgs;
+use crate::cli::{AuditArgs, AuditRunArgs, AuditSource};
 use crate::commands::inspect::load;
 use crate::output::write_atomic;
 use crate::Outcome;
@@ -88,7 +89,53 @@ pub fn run_audit(dataset: &Dataset, config: &AuditConfig) -> Audit {
     })
 }
 
+/// What the audit decided for `dataset`, from the source the arguments
+/// name: a report read back, an audit run now (returned too, with its
+/// config, for writing), or no audit.
+pub fn preparation(
+    dataset: &Dataset,
+    source: &AuditSource,
+) -> Result<(Preparation, Option<(Audit, AuditConfig)>)> {
+    if let Some(path) = &source.audit {
+        let prep = Preparation::from_report(path).context("--audit")?;
+        return Ok((prep, None));
+    }
+    let config = audit_config(&source.run)?;
+    if source.no_audit {
+        return Ok((Preparation::raw(config.windows, config.read), None));
+    }
+    let report = run_audit(dataset, &config);
+    let prep = Preparation::from_audit(&report, &config);
+    Ok((prep, Some((report, config))))
+}
+
 fn settings(args: &AuditArgs) -> Result<Settings> {
+    let config = audit_config(&args.run)?;
+    let fail_on = match args.fail_on.as_str() {
+        "any" => CAUSES.into_iter().collect(),
+        "none" => BTreeSet::new(),
+        list => list
+            .split(',')
+            .map(|name| {
+                CAUSES
+                    .into_iter()
+                    .find(|c| c.name() == name.trim())
+                    .with_context(|| {
+                        let names: Vec<&str> = CAUSES.iter().map(|c| c.name()).collect();
+                        format!(
+                            "--fail-on: {name:?} is not a cause; expected any, none or a \
+                             comma list of {}",
+                            names.join(", ")
+                        )
+                    })
+            })
+            .collect::<Result<_>>()?,
+    };
+    Ok(Settings { config, fail_on })
+}
+
+/// The checked audit configuration of the audit's flags.
+pub fn audit_config(args: &AuditRunArgs) -> Result<AuditConfig> {
     let windows = match args.fixed {
         Some(length_s) => {
             if !(length_s.is_finite() && length_s > 0.0) {
@@ -121,33 +168,13 @@ fn settings(args: &AuditArgs) -> Result<Settings> {
         .exclude
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--exclude: {e}"))?;
-    let fail_on = match args.fail_on.as_str() {
-        "any" => CAUSES.into_iter().collect(),
-        "none" => BTreeSet::new(),
-        list => list
-            .split(',')
-            .map(|name| {
-                CAUSES
-                    .into_iter()
-                    .find(|c| c.name() == name.trim())
-                    .with_context(|| {
-                        let names: Vec<&str> = CAUSES.iter().map(|c| c.name()).collect();
-                        format!(
-                            "--fail-on: {name:?} is not a cause; expected any, none or a \
-                             comma list of {}",
-                            names.join(", ")
-                        )
-                    })
-            })
-            .collect::<Result<_>>()?,
-    };
     let size = match (args.full, args.count) {
         (true, _) => SampleSize::Full,
         (false, Some(n)) => SampleSize::Count(n),
         (false, None) => SampleSize::Fraction(args.fraction),
     };
     let z = args.z;
-    let config = AuditConfig {
+    Ok(AuditConfig {
         windows,
         sample: SampleConfig {
             size,
@@ -169,8 +196,7 @@ fn settings(args: &AuditArgs) -> Result<Settings> {
         },
         exclude,
         ..AuditConfig::default()
-    };
-    Ok(Settings { config, fail_on })
+    })
 }
 
 /// `START:END` in seconds, START < END.
@@ -312,6 +338,30 @@ fn refuse_inside_inputs(dataset: &Dataset, out: &Path, flag: &str) -> Result<()>
 /// Whether `path` is an existing file of the dataset (under its root but
 /// not under `derivatives/`).
 fn is_input(dataset: &Dataset, path: &Path) -> bool {
+    match std::fs::canonicalize(path) {
+        Ok(file) => is_under_root(dataset, &file),
+        Err(_) => false,
+    }
+}
+
+/// Refuses an output folder inside the dataset (except under
+/// `derivatives/`), existing or not yet, so that outputs never mix with
+/// inputs.
+pub fn refuse_inside_dataset(dataset: &Dataset, out: &Path, what: &str) -> Result<()> {
+    if resolved(out).is_some_and(|p| is_under_root(dataset, &p)) {
+        bail!(
+            "{what} {} is inside the dataset {}; choose a folder outside it (or under its \
+             derivatives/): inputs are never written",
+            out.display(),
+            dataset.root.display()
+        );
+    }
+    Ok(())
+}
+
+/// Whether the absolute, resolved `path` lies under the dataset's root
+/// folder but not under its `derivatives/`.
+fn is_under_root(dataset: &Dataset, path: &Path) -> bool {
     let root = if dataset.root.is_file() {
         dataset
             .root
@@ -321,11 +371,36 @@ fn is_input(dataset: &Dataset, path: &Path) -> bool {
     } else {
         dataset.root.clone()
     };
-    match (std::fs::canonicalize(path), std::fs::canonicalize(root)) {
-        (Ok(file), Ok(root)) => file
+    let root = if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root
+    };
+    match std::fs::canonicalize(root) {
+        Ok(root) => path
             .strip_prefix(&root)
             .is_ok_and(|rel| !rel.starts_with("derivatives")),
-        _ => false,
+        Err(_) => false,
+    }
+}
+
+/// `path` absolute, its existing part resolved (links, `..`), the rest
+/// appended, so that a folder not created yet compares with the dataset's.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let mut rest = Vec::new();
+    let mut at = path.to_path_buf();
+    loop {
+        let probe = if at.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            at.clone()
+        };
+        if let Ok(mut p) = std::fs::canonicalize(&probe) {
+            p.extend(rest.iter().rev());
+            return Some(p);
+        }
+        rest.push(at.file_name()?.to_os_string());
+        at = at.parent()?.to_path_buf();
     }
 }
 

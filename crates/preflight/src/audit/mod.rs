@@ -227,6 +227,12 @@ pub struct Settings {
     pub line: LineNoiseConfig,
     /// What an exclusion removes.
     pub exclude: ExcludeLevel,
+    /// How the windows were made, as [`WindowSource`] reads it back: the
+    /// source asked for, or the unlabelled 1 s windows an audit falls back
+    /// to when no recording has events.
+    pub window_source: WindowSource,
+    /// How NumPy samples were read (rate, factor to µV).
+    pub read: ReadConfig,
 }
 
 impl Settings {
@@ -265,6 +271,8 @@ impl Settings {
             attribute: config.attribute.clone(),
             line: config.line.clone(),
             exclude: config.exclude,
+            window_source: config.windows.clone(),
+            read: config.read.clone(),
         }
     }
 }
@@ -277,6 +285,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     let mut notes = Vec::new();
     let clock = std::time::Instant::now();
     let mut windows = windows(dataset, &config.windows);
+    let mut window_source = config.windows.clone();
     if windows.windows.is_empty() && matches!(config.windows, WindowSource::Events { .. }) {
         let fixed = WindowSource::Fixed {
             length_s: 1.0,
@@ -284,6 +293,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         };
         let fallback = crate::window::windows(dataset, &fixed);
         if !fallback.windows.is_empty() {
+            window_source = fixed;
             notes.push(Note {
                 kind: "no_events".to_string(),
                 subject: None,
@@ -472,7 +482,10 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         read_problems: problems,
         read_problem_count,
         figures,
-        settings: Settings::of(config, sample_config.size),
+        settings: Settings {
+            window_source,
+            ..Settings::of(config, sample_config.size)
+        },
     }
 }
 

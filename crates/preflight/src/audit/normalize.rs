@@ -24,7 +24,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::figures::ChannelHistograms;
 use crate::dataset::Dataset;
@@ -35,7 +35,7 @@ use crate::read::{fold_windows, ReadConfig, ReadError, WindowSignals};
 use crate::window::Windows;
 
 /// Normalization statistics of one channel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelNormalization {
     /// Channel name.
     pub channel: String,

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::detect::Outlier;
 use super::features::FeatureTable;
@@ -21,7 +21,7 @@ use super::finding::Finding;
 use crate::window::{Locator, Windows};
 
 /// What an exclusion removes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExcludeLevel {
     /// Whole recordings.
@@ -59,7 +59,7 @@ impl fmt::Display for ExcludeLevel {
 }
 
 /// One excluded window of one channel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExcludedWindow {
     /// Recording path.
     pub recording: String,
@@ -72,7 +72,12 @@ pub struct ExcludedWindow {
 }
 
 /// The plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Read back from `report.json` it holds the lists but not the window
+/// indices of [`Exclusions::is_excluded`] at level `window`, which only
+/// [`plan`] fills: match [`Exclusions::windows`] to the windows instead
+/// (as [`crate::export`] does).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exclusions {
     /// The level asked.
     pub level: ExcludeLevel,

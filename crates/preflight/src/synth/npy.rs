@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use super::files::{self, put};
 use super::{RecordingPlan, Resolved, SynthConfig, Synthesized, TruthFault, TruthRecording};
 use crate::error::Error;
+use crate::export::npy::header;
 
 /// Start of each window relative to its stimulus, s.
 pub const WINDOW_START_S: f64 = -0.2;
@@ -134,26 +135,6 @@ pub(crate) fn write(
     let path = root.join("channels.tsv");
     files::write_atomic(&path, |w| put(w, &path, chans.as_bytes()))?;
     Ok(out)
-}
-
-/// A `.npy` version 1.0 header for a C-ordered array, padded with spaces
-/// so that the data starts at a multiple of 64 bytes.
-fn header(descr: &str, shape: &[usize]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    let shape = if dims.len() == 1 {
-        format!("({},)", dims[0])
-    } else {
-        format!("({})", dims.join(", "))
-    };
-    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while (10 + dict.len() + 1) % 64 != 0 {
-        dict.push(' ');
-    }
-    dict.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
-    out.extend_from_slice(dict.as_bytes());
-    out
 }
 
 #[cfg(test)]
