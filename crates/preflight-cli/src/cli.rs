@@ -52,6 +52,12 @@ pub enum Command {
     /// statistics, as NumPy shards (X, y, groups, mask) with index.json,
     /// windows.tsv and the normalization.json used.
     Export(Box<ExportArgs>),
+    /// Trains the guarded baseline (a small EEGNet-like network) on the
+    /// windows the audit leaves, split by subject, and scores the held-out
+    /// subjects; `--no-audit` trains on the raw windows to show what goes
+    /// wrong.
+    #[cfg(feature = "train")]
+    Train(Box<crate::commands::train::TrainArgs>),
 }
 
 /// How to find a dataset's recordings.

@@ -28,6 +28,7 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    pin_thread_count();
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(&args),
@@ -39,6 +40,8 @@ fn main() -> ExitCode {
         Command::Merge(args) => commands::merge::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args),
         Command::Export(args) => commands::export::run(&args),
+        #[cfg(feature = "train")]
+        Command::Train(args) => commands::train::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
@@ -47,6 +50,17 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Sets `RAYON_NUM_THREADS` to the machine's parallelism when it is not
+/// set. candle asks for its thread count before every parallel operation
+/// and, without the variable, reads /proc/cpuinfo each time: a measurable
+/// share of a training step. This runs before any thread is started.
+fn pin_thread_count() {
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
 }
 

@@ -82,7 +82,9 @@ pub struct EpochRecord {
     pub validation_balanced_accuracy: f64,
     /// Steps taken in the epoch.
     pub steps: usize,
-    /// Wall time of the epoch, s.
+    /// Wall time of the epoch, s (not serialized: the same run gives the
+    /// same JSON).
+    #[serde(skip)]
     pub seconds: f64,
 }
 
@@ -159,7 +161,8 @@ pub struct TrainReport {
     pub levels: Option<Vec<f64>>,
     /// The test subjects' windows, predicted with the kept weights.
     pub test: HeldOut,
-    /// Wall time of training, s.
+    /// Wall time of training, s (not serialized).
+    #[serde(skip)]
     pub seconds: f64,
 }
 

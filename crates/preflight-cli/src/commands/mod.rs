@@ -7,3 +7,5 @@ pub mod inspect;
 pub mod merge;
 pub mod scan;
 pub mod synth;
+#[cfg(feature = "train")]
+pub mod train;
