@@ -591,6 +591,39 @@ mod tests {
     }
 
     #[test]
+    fn window_sources_read_back_from_json_as_written() {
+        let sources = [
+            WindowSource::default(),
+            WindowSource::Events {
+                offset_s: (0.0, 4.0),
+                classes: Some("target=T1,T2;rest=T0".parse().unwrap()),
+            },
+            WindowSource::Fixed {
+                length_s: 2.0,
+                label: FixedLabel::Participants("group".to_string()),
+            },
+            WindowSource::Fixed {
+                length_s: 1.0,
+                label: FixedLabel::Table(BTreeMap::from([("01".into(), "patient".into())])),
+            },
+            WindowSource::Fixed {
+                length_s: 1.0,
+                label: FixedLabel::None,
+            },
+        ];
+        for source in sources {
+            let text = serde_json::to_string(&source).unwrap();
+            let back: WindowSource = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, source, "{text}");
+        }
+        let text = serde_json::to_string(&WindowSource::default()).unwrap();
+        assert_eq!(
+            text,
+            r#"{"kind":"events","offset_s":[-0.2,0.8],"classes":null}"#
+        );
+    }
+
+    #[test]
     fn class_map_errors_name_the_problem() {
         for (text, needle) in [
             ("a=x;b=x", "two classes"),

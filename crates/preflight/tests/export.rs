@@ -295,3 +295,33 @@ fn without_an_audit_every_window_is_kept_in_microvolts() {
     // A repeated position gives the same row twice.
     assert_eq!(batch.x[..c * t], batch.x[c * t..]);
 }
+
+#[test]
+fn nan_samples_of_a_numpy_dataset_are_counted_not_hidden() {
+    use preflight::synth::{Fault, FaultKind, FaultPlan, OutputFormat};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::small_demo(3, 1, &["Cz"], 2);
+    config.format = OutputFormat::Npy;
+    config.faults = FaultPlan::List(vec![Fault {
+        kind: FaultKind::Nan,
+        subject: 1,
+        run: 1,
+        channels: vec!["Cz".to_string()],
+        onset_s: 10.0,
+        duration_s: Some(5.0),
+    }]);
+    generate(&config, dir.path()).unwrap();
+    let dataset = discover(dir.path(), &DiscoverConfig::default()).unwrap();
+    let prep = Preparation::raw(Default::default(), Default::default());
+    let (w, plan) = planned(&dataset, &prep);
+    assert_eq!(plan.channels.len(), 32);
+    assert_eq!((plan.channels[0].as_str(), plan.samples), ("ch0", 256));
+    assert_eq!(plan.kept.len(), w.windows.len());
+
+    let batch = read_all(&dataset, &w, &plan);
+    let nan = batch.x.iter().filter(|v| v.is_nan()).count() as u64;
+    assert!(nan > 0);
+    assert_eq!(batch.non_finite.iter().sum::<u64>(), nan);
+    assert_eq!(batch.non_finite.iter().filter(|&&n| n > 0).count(), 1);
+    assert!(batch.onsets_s.iter().all(Option::is_none));
+}
