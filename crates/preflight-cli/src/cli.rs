@@ -36,7 +36,8 @@ pub enum Command {
     /// faults, and truth.json listing each one.
     Synth(SynthArgs),
     /// Writes the demo dataset (a study whose two recordings of one subject
-    /// carry mains noise from loose electrodes), audits it and shows what it found.
+    /// carry mains noise from loose electrodes), audits it, trains the baseline
+    /// on what the audit left, and shows what it found.
     Demo(DemoArgs),
     /// Every channel of every recording measured in one streaming pass:
     /// moments, quantiles, amplitude histogram, clipping, flatness, Welch
@@ -375,6 +376,10 @@ pub struct DemoArgs {
     /// the demo's story needs the full length.
     #[arg(long, hide = true)]
     pub minutes: Option<f64>,
+
+    /// Skip training the baseline after the audit.
+    #[arg(long)]
+    pub no_train: bool,
 }
 
 /// Arguments of `preflight scan`.

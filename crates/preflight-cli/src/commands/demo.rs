@@ -1,7 +1,8 @@
 //! `preflight demo`: writes the demo dataset (the story of the design: a
 //! classifier that looks 92% right while most of its outputs are NaN),
-//! audits it, writes the report under `derivatives/preflight/`, and says
-//! what to look at next.
+//! audits it, writes the report under `derivatives/preflight/`, trains the
+//! baseline on what the audit left (`derivatives/preflight/model/`), and
+//! says what to look at next.
 //!
 //! The dataset itself is [`SynthConfig::demo`]; this file only prints.
 
@@ -15,6 +16,8 @@ use preflight::synth::{config::DEMO_DETACHED, SynthConfig, Truth};
 
 use crate::cli::DemoArgs;
 use crate::commands::{audit, synth};
+#[cfg(feature = "train")]
+use crate::commands::train;
 use crate::Outcome;
 
 /// Runs `demo`.
@@ -60,8 +63,51 @@ pub fn run(args: &DemoArgs) -> Result<Outcome> {
 
     print!("{}", story(&truth));
     print!("{}", audit::summary(&report, &written, &config));
+
+    #[cfg(feature = "train")]
+    if !args.no_train {
+        use preflight::export::Preparation;
+        // The baseline on what the audit left, normalized with its
+        // statistics: the other half of the story.
+        let prep = Preparation::from_audit(&report, &config);
+        let options = train::Options {
+            fail_on: Vec::new(),
+            ..train::Options::default()
+        };
+        let started = std::time::Instant::now();
+        let trained = train::train_dataset(&dataset, &prep, &options, &report_dir.join("model"))?;
+        eprintln!("trained in {:.0} s", started.elapsed().as_secs_f64());
+        print!("{}", baseline(&trained));
+    }
     print!("{}", next_steps(out, &report_dir));
     Ok(Outcome::Clean)
+}
+
+/// The baseline's result on the held-out subjects, in a few lines.
+#[cfg(feature = "train")]
+fn baseline(trained: &train::Trained) -> String {
+    let card = &trained.scorecard;
+    let report = &trained.report;
+    let mut s = format!(
+        "
+The baseline (preflight train), on the windows the audit left, normalized with its
+statistics, tested on {} subjects it never saw: balanced accuracy {:.3} (chance
+0.500), accuracy {:.3} against {:.3} for always answering {}, {} NaN/Inf outputs.
+",
+        report.split.test_subjects.len(),
+        card.balanced_accuracy,
+        card.accuracy,
+        card.majority_baseline,
+        card.majority_class,
+        card.non_finite.count
+    );
+    if let Some(stop) = &report.stopped {
+        s.push_str(&format!("A guard stopped training: {stop}\n"));
+    }
+    for line in &card.verdict.lines {
+        s.push_str(&format!("  - {line}\n"));
+    }
+    s
 }
 
 /// What the demo dataset is, in plain words.
@@ -103,9 +149,11 @@ Look next at
   {}/report.html   the report to open in a browser: histograms, spectra, the outlier map
   {}/report.json   every finding with its evidence, the sample, the plan
   {}/truth.json    what was planted, to compare with what was found
-  preflight audit {} --exclude channel   to keep the recordings and drop channels",
+  preflight audit {} --exclude channel   to keep the recordings and drop channels
+  preflight train {} --no-audit          to see what training on the raw data does",
         report.display(),
         report.display(),
+        out.display(),
         out.display(),
         out.display()
     );

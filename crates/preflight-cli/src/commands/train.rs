@@ -11,7 +11,7 @@
 //! give the same file).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -123,46 +123,120 @@ struct TrainFile<'a> {
     failing: Vec<&'static str>,
 }
 
+/// The settings of a run, as the flags give them.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Training settings (class weights filled from the audit).
+    pub config: TrainConfig,
+    /// Lowest rate after decimation, Hz.
+    pub rate: f64,
+    /// Unweighted cross-entropy even with the audit's weights.
+    pub no_class_weights: bool,
+    /// Conditions that make the outcome [`Outcome::Findings`].
+    pub fail_on: Vec<&'static str>,
+}
+
+impl Options {
+    fn of(args: &TrainArgs) -> Result<Options> {
+        Ok(Options {
+            config: TrainConfig {
+                epochs: args.epochs,
+                batch_size: args.batch_size,
+                learning_rate: args.lr,
+                weight_decay: args.weight_decay,
+                seed: args.source.run.seed,
+                test_share: args.test_share,
+                validation_share: args.validation_share,
+                class_weights: None,
+                clip_grad: args.clip_grad,
+                max_steps: args.max_steps,
+                patience: args.patience,
+                ..TrainConfig::default()
+            },
+            rate: args.rate,
+            no_class_weights: args.no_class_weights,
+            fail_on: parse_fail_on(&args.fail_on)?,
+        })
+    }
+}
+
+impl Default for Options {
+    /// The defaults of the flags.
+    fn default() -> Self {
+        Options {
+            config: TrainConfig::default(),
+            rate: 64.0,
+            no_class_weights: false,
+            fail_on: vec!["stop", "trap", "nan"],
+        }
+    }
+}
+
+/// What a run wrote and found.
+pub struct Trained {
+    /// The run.
+    pub report: TrainReport,
+    /// The test subjects' scorecard.
+    pub scorecard: Scorecard,
+    /// The `--fail-on` conditions that hold.
+    pub failing: Vec<&'static str>,
+    /// The summary to print.
+    pub summary: String,
+    /// Files written.
+    pub written: Vec<PathBuf>,
+}
+
 /// Runs `train`.
 pub fn run(args: &TrainArgs) -> Result<Outcome> {
-    let fail_on = parse_fail_on(&args.fail_on)?;
+    let options = Options::of(args)?;
     let dataset = load(&args.dataset)?;
     refuse_inside_dataset(&dataset, &args.out, "--out")?;
     let (prep, _) = preparation(&dataset, &args.source)?;
-    let windows = windows(&dataset, &prep.windows);
+    let trained = train_dataset(&dataset, &prep, &options, &args.out)?;
+    println!("{}", trained.summary);
+    let names: Vec<String> = trained.written.iter().map(|p| p.display().to_string()).collect();
+    println!("written: {}", names.join(", "));
+    Ok(if trained.failing.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
+}
+
+/// Trains on the windows `prep` leaves of `dataset` and writes the model
+/// and `train.json` into `out`.
+///
+/// # Errors
+///
+/// When no window can be read, a setting is out of range, or a file
+/// cannot be written.
+pub fn train_dataset(
+    dataset: &Dataset,
+    prep: &Preparation,
+    options: &Options,
+    out: &Path,
+) -> Result<Trained> {
+    let windows = windows(dataset, &prep.windows);
     prep.check(&windows)?;
-    let plan = TensorPlan::new(&dataset, &windows, &prep);
+    let plan = TensorPlan::new(dataset, &windows, prep);
     for l in &plan.left_out {
         eprintln!("warning: {}: left out ({} windows): {}", l.recording, l.windows, l.reason);
     }
     if plan.kept.is_empty() {
         bail!("{}: no window to train on", dataset.root.display());
     }
-    let factor = decimation_factor(plan.sfreq_hz, args.rate);
-    let examples = load_examples(&dataset, &windows, &plan, factor)?;
+    let factor = decimation_factor(plan.sfreq_hz, options.rate);
+    let examples = load_examples(dataset, &windows, &plan, factor)?;
 
-    let class_weights = if args.no_class_weights {
+    let mut config = options.config.clone();
+    config.class_weights = if options.no_class_weights {
         None
     } else {
-        class_weights(&prep, &windows)
+        class_weights(prep, &windows)
     };
-    let config = TrainConfig {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        learning_rate: args.lr,
-        weight_decay: args.weight_decay,
-        seed: args.source.run.seed,
-        test_share: args.test_share,
-        validation_share: args.validation_share,
-        class_weights,
-        clip_grad: args.clip_grad,
-        max_steps: args.max_steps,
-        patience: args.patience,
-        ..TrainConfig::default()
-    };
-    eprintln!("{}", header(&dataset, &prep, &plan, &examples, factor, &config));
+    eprintln!("{}", header(dataset, prep, &plan, &examples, factor, &config));
     let trained = train_with_progress(&examples, &config)?;
-    let report = &trained.report;
+    let report = trained.report;
 
     let k = examples.classes.len();
     let predictions = Predictions::Scores {
@@ -173,6 +247,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let scorecard = Scorecard::new(&report.test.labels, &predictions, &examples.classes)
         .context("scoring the test subjects")?;
 
+    let fail_on = &options.fail_on;
     let mut failing = Vec::new();
     if fail_on.contains(&"stop") && report.stopped.is_some() {
         failing.push("stop");
@@ -184,8 +259,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         failing.push("nan");
     }
 
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let card = ModelCard {
         schema: "preflight.model/1".into(),
         net: report.net.clone(),
@@ -203,17 +277,17 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         mean: plan.mean.iter().map(|&v| v as f32).collect(),
         std: plan.std.iter().map(|&v| v as f32).collect(),
     });
-    let model_path = args.out.join("model.safetensors");
+    let model_path = out.join("model.safetensors");
     save(&trained.net, &card, normalization.as_ref(), &model_path)?;
     let file = TrainFile {
         schema: SCHEMA,
         dataset: dataset.root.display().to_string(),
-        audit: origin(&prep),
+        audit: origin(prep),
         normalized: plan.normalized,
         excluded_recordings: plan.excluded.len(),
         decimation: factor,
         sfreq_hz: examples.sfreq_hz,
-        run: report,
+        run: &report,
         test_subjects: report
             .split
             .test_subjects
@@ -223,23 +297,18 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         scorecard: &scorecard,
         failing: failing.clone(),
     };
-    let json_path = args.out.join("train.json");
+    let json_path = out.join("train.json");
     write_atomic(&json_path, |w| {
         serde_json::to_writer_pretty(&mut *w, &file)?;
         Ok(())
     })?;
-
-    println!("{}", summary(report, &examples, &scorecard));
-    println!(
-        "written: {}, {}, {}",
-        model_path.display(),
-        args.out.join("model.json").display(),
-        json_path.display()
-    );
-    Ok(if failing.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
+    let summary = summary(&report, &examples, &scorecard);
+    Ok(Trained {
+        summary,
+        written: vec![model_path, out.join("model.json"), json_path],
+        report,
+        scorecard,
+        failing,
     })
 }
 
