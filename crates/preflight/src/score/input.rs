@@ -122,7 +122,10 @@ pub fn read_inputs(
             return Err(ScoreError::file(
                 &raw.path,
                 "shape",
-                format!("{k} score columns, one per class ({}){hint}", classes.join(", ")),
+                format!(
+                    "{k} score columns, one per class ({}){hint}",
+                    classes.join(", ")
+                ),
                 format!("{width} columns"),
             ));
         }
@@ -224,9 +227,8 @@ fn read_table(path: &Path, classes: Option<&[String]>, scores: bool) -> Result<T
 
 fn read_npy(path: &Path, bytes: &[u8]) -> Result<Table, ScoreError> {
     let mut reader: &[u8] = bytes;
-    let header = npyz::NpyHeader::from_reader(&mut reader).map_err(|e| {
-        ScoreError::file(path, "header", "a NumPy .npy header", e.to_string())
-    })?;
+    let header = npyz::NpyHeader::from_reader(&mut reader)
+        .map_err(|e| ScoreError::file(path, "header", "a NumPy .npy header", e.to_string()))?;
     let data = reader;
     let file = npyz::NpyFile::with_header(header, data);
     let shape: Vec<u64> = file.shape().to_vec();
@@ -261,7 +263,12 @@ fn read_npy(path: &Path, bytes: &[u8]) -> Result<Table, ScoreError> {
         }
     };
     let (Ok(rows), Ok(cols)) = (usize::try_from(rows), usize::try_from(cols)) else {
-        return Err(ScoreError::file(path, "shape", "a shape that fits in memory", shape_text));
+        return Err(ScoreError::file(
+            path,
+            "shape",
+            "a shape that fits in memory",
+            shape_text,
+        ));
     };
     let size = ts.size_field() as usize;
     let item = ts.num_bytes().unwrap_or(0);
@@ -347,7 +354,9 @@ fn read_npy(path: &Path, bytes: &[u8]) -> Result<Table, ScoreError> {
             let mut out = Vec::with_capacity(count);
             for i in 0..count {
                 // Strings are not byte-swapped as a whole: per code unit.
-                let raw = data.get(index(i) * item..(index(i) + 1) * item).unwrap_or(&[]);
+                let raw = data
+                    .get(index(i) * item..(index(i) + 1) * item)
+                    .unwrap_or(&[]);
                 let s = if unicode {
                     raw.chunks_exact(4)
                         .map(|u| {
@@ -438,7 +447,12 @@ fn read_text(
         lines.push(i + 1);
     }
     if rows.is_empty() {
-        return Err(ScoreError::file(path, "content", "one row per example", "no rows"));
+        return Err(ScoreError::file(
+            path,
+            "content",
+            "one row per example",
+            "no rows",
+        ));
     }
 
     // The header, if any.
@@ -461,7 +475,12 @@ fn read_text(
         lines.remove(0);
     }
     if rows.is_empty() {
-        return Err(ScoreError::file(path, "content", "rows below the header", "none"));
+        return Err(ScoreError::file(
+            path,
+            "content",
+            "rows below the header",
+            "none",
+        ));
     }
 
     // Every row as wide as the first.
@@ -478,7 +497,9 @@ fn read_text(
 
     // Numbers where every cell is one; integers only in a single column
     // (a table of 0/1 columns is scores, one-hot or not).
-    let all_numeric = flat.iter().all(|c| c.is_empty() || c.parse::<f64>().is_ok());
+    let all_numeric = flat
+        .iter()
+        .all(|c| c.is_empty() || c.parse::<f64>().is_ok());
     let all_int = flat.iter().all(|c| c.parse::<i64>().is_ok());
     let cells = if all_int && (cols == 1 || !scores) {
         Cells::Ints(flat.iter().filter_map(|c| c.parse().ok()).collect())
@@ -536,9 +557,8 @@ fn resolve_labels(
             format!("{} columns", truth.cols),
         ));
     }
-    let not_a_label = |i: usize, v: String, want: String| {
-        ScoreError::file(&truth.path, truth.at(i), want, v)
-    };
+    let not_a_label =
+        |i: usize, v: String, want: String| ScoreError::file(&truth.path, truth.at(i), want, v);
     let indices: Option<Vec<u64>> = match &truth.cells {
         Cells::Ints(v) => Some(
             v.iter()
@@ -630,7 +650,10 @@ fn resolve_labels(
                             not_a_label(
                                 i,
                                 format!("unknown class name {name:?}"),
-                                format!("one of the classes given by --classes ({})", classes.join(", ")),
+                                format!(
+                                    "one of the classes given by --classes ({})",
+                                    classes.join(", ")
+                                ),
                             )
                         })
                 })
@@ -787,7 +810,10 @@ mod tests {
         let e = read_inputs(&cube, &l, &InputConfig::default())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("cube.npy: shape") && e.contains("3 axes (3, 2, 1)"), "{e}");
+        assert!(
+            e.contains("cube.npy: shape") && e.contains("3 axes (3, 2, 1)"),
+            "{e}"
+        );
         let short = npy_f64(dir.path(), "short.npy", &[2, 2], &[0.0; 4]);
         let e = read_inputs(&short, &l, &InputConfig::default())
             .unwrap_err()
@@ -800,7 +826,10 @@ mod tests {
             ..InputConfig::default()
         };
         let e = read_inputs(&wide, &l, &config).unwrap_err().to_string();
-        assert!(e.contains("2 score columns") && e.contains("3 columns"), "{e}");
+        assert!(
+            e.contains("2 score columns") && e.contains("3 columns"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -876,7 +905,10 @@ mod tests {
         assert_eq!(int_le(&[0xff], true), Some(-1));
         assert_eq!(int_le(&[0xff], false), Some(255));
         assert_eq!(int_le(&[0xfe, 0xff, 0xff, 0xff], true), Some(-2));
-        assert_eq!(int_le(&[1, 0, 0, 0, 0, 0, 0, 0x80], true), Some(i64::MIN as i128 + 1));
+        assert_eq!(
+            int_le(&[1, 0, 0, 0, 0, 0, 0, 0x80], true),
+            Some(i64::MIN as i128 + 1)
+        );
         assert_eq!(int_le(&[0, 0, 0], true), None);
     }
 }

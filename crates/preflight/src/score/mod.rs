@@ -216,10 +216,7 @@ impl Scorecard {
         // The baseline and the verdict.
         let (majority, baseline) =
             majority_baseline(labels, k).expect("labels checked to be non-empty and below k");
-        let majority_class = classes
-            .get(majority as usize)
-            .cloned()
-            .unwrap_or_default();
+        let majority_class = classes.get(majority as usize).cloned().unwrap_or_default();
         let correct = confusion.correct();
         let accuracy = correct as f64 / n as f64;
         let balanced_accuracy = confusion.balanced_accuracy().unwrap_or(0.0);

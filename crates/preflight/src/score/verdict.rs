@@ -403,7 +403,11 @@ mod tests {
         e.plain = Some((0.924, "nontarget"));
         let v = judge(&e, &VerdictConfig::default());
         assert!(v.non_finite && v.trap);
-        assert!(v.lines[0].contains("1000 of 1000 (100.0%)"), "{}", v.lines[0]);
+        assert!(
+            v.lines[0].contains("1000 of 1000 (100.0%)"),
+            "{}",
+            v.lines[0]
+        );
         assert!(
             v.lines[0].contains("a plain argmax over these outputs would report accuracy 0.924"),
             "{}",
