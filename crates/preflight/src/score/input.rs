@@ -34,6 +34,10 @@ use npyz::{DType, Endianness, TypeChar};
 
 use super::{Predictions, ScoreError, ScoreKind};
 
+/// More classes than this, from integer labels alone, is taken for a
+/// mistake (a column of ids, not classes) rather than allocated.
+const MAX_CLASSES: u64 = 100_000;
+
 /// What the predictions are, as the user says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KindChoice {
@@ -559,77 +563,11 @@ fn resolve_labels(
     }
     let not_a_label =
         |i: usize, v: String, want: String| ScoreError::file(&truth.path, truth.at(i), want, v);
-    let indices: Option<Vec<u64>> = match &truth.cells {
-        Cells::Ints(v) => Some(
-            v.iter()
-                .enumerate()
-                .map(|(i, &x)| {
-                    u64::try_from(x)
-                        .map_err(|_| not_a_label(i, x.to_string(), "a class index ≥ 0".into()))
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        Cells::Floats(v) => Some(
-            v.iter()
-                .enumerate()
-                .map(|(i, &x)| {
-                    if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 4.0e9 {
-                        Ok(x as u64)
-                    } else {
-                        Err(not_a_label(
-                            i,
-                            x.to_string(),
-                            "a whole class index ≥ 0 (labels cannot be NaN)".into(),
-                        ))
-                    }
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        Cells::Names(_) => None,
-    };
-    match (indices, &truth.cells, classes) {
-        (Some(ix), _, Some(cls)) => {
-            let k = cls.len() as u64;
-            let labels = ix
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| {
-                    if x < k {
-                        Ok(x as u32)
-                    } else {
-                        Err(not_a_label(
-                            i,
-                            x.to_string(),
-                            format!("a class index below {k} (--classes names {k} classes)"),
-                        ))
-                    }
-                })
-                .collect::<Result<_, _>>()?;
-            Ok((labels, cls.to_vec()))
-        }
-        (Some(ix), _, None) => {
-            // Classes 0..k, wide enough for the labels and the score columns.
-            let top = ix.iter().copied().max().unwrap_or(0);
-            let width = match (&predictions.cells, predictions.cols) {
-                (Cells::Ints(p), 1) => {
-                    p.iter().copied().filter(|&x| x >= 0).max().unwrap_or(0) as u64 + 1
-                }
-                (_, 1) => 2,
-                (_, w) => w as u64,
-            };
-            let k = (top + 1).max(width).max(2);
-            if k > 100_000 {
-                return Err(not_a_label(
-                    ix.iter().position(|&x| x == top).unwrap_or(0),
-                    top.to_string(),
-                    "class indices below 100000".into(),
-                ));
-            }
-            let names = (0..k).map(|c| c.to_string()).collect();
-            Ok((ix.iter().map(|&x| x as u32).collect(), names))
-        }
-        (None, Cells::Names(names), given) => {
-            let classes: Vec<String> = match given {
+
+    // Names: the classes are the names, sorted, or the order given.
+    let ix: Vec<u64> = match &truth.cells {
+        Cells::Names(names) => {
+            let classes: Vec<String> = match classes {
                 Some(cls) => cls.to_vec(),
                 None => names
                     .iter()
@@ -658,10 +596,76 @@ fn resolve_labels(
                         })
                 })
                 .collect::<Result<_, _>>()?;
-            Ok((labels, classes))
+            return Ok((labels, classes));
         }
-        (None, _, _) => unreachable!("only names have no indices"),
+        Cells::Ints(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                u64::try_from(x)
+                    .map_err(|_| not_a_label(i, x.to_string(), "a class index ≥ 0".into()))
+            })
+            .collect::<Result<_, _>>()?,
+        Cells::Floats(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 4.0e9 {
+                    Ok(x as u64)
+                } else {
+                    Err(not_a_label(
+                        i,
+                        x.to_string(),
+                        "a whole class index ≥ 0 (labels cannot be NaN)".into(),
+                    ))
+                }
+            })
+            .collect::<Result<_, _>>()?,
+    };
+
+    // Indices into the classes given.
+    if let Some(cls) = classes {
+        let k = cls.len() as u64;
+        let labels = ix
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                if x < k {
+                    Ok(x as u32)
+                } else {
+                    Err(not_a_label(
+                        i,
+                        x.to_string(),
+                        format!("a class index below {k} (--classes names {k} classes)"),
+                    ))
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        return Ok((labels, cls.to_vec()));
     }
+
+    // Indices alone: classes 0..k, wide enough for the labels and the
+    // predictions.
+    let top = ix.iter().copied().max().unwrap_or(0);
+    let width = match (&predictions.cells, predictions.cols) {
+        (Cells::Ints(p), 1) => {
+            // A predicted index beyond any plausible class names no class.
+            let plausible = |x: &i64| (0..MAX_CLASSES as i64).contains(x);
+            p.iter().copied().filter(plausible).max().unwrap_or(0) as u64 + 1
+        }
+        (_, 1) => 2,
+        (_, w) => w as u64,
+    };
+    let k = (top + 1).max(width).max(2);
+    if k > MAX_CLASSES {
+        return Err(not_a_label(
+            ix.iter().position(|&x| x == top).unwrap_or(0),
+            top.to_string(),
+            format!("class indices below {MAX_CLASSES}"),
+        ));
+    }
+    let names = (0..k).map(|c| c.to_string()).collect();
+    Ok((ix.iter().map(|&x| x as u32).collect(), names))
 }
 
 /// The predictions as the kind asked for.
@@ -866,22 +870,116 @@ mod tests {
             assert!(e.to_string().contains(name), "{e}");
         }
         // A header claiming more data than the file holds.
-        let mut buf = Vec::new();
-        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 2), }";
-        buf.extend_from_slice(b"\x93NUMPY\x01\x00");
-        let len = header.len() + 1;
-        let pad = (64 - (10 + len) % 64) % 64;
-        buf.extend_from_slice(&((len + pad) as u16).to_le_bytes());
-        buf.extend_from_slice(header.as_bytes());
-        buf.extend(std::iter::repeat_n(b' ', pad));
-        buf.push(b'\n');
-        buf.extend_from_slice(&[0u8; 16]);
-        let p = dir.path().join("huge.npy");
-        std::fs::write(&p, buf).unwrap();
+        let p = raw_npy(
+            dir.path(),
+            "huge.npy",
+            "<f8",
+            false,
+            "(1000000000, 2)",
+            &[0; 16],
+        );
         let e = read_inputs(&p, &l, &InputConfig::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains("huge.npy: data"), "{e}");
+    }
+
+    /// A .npy file from its header fields and data bytes.
+    fn raw_npy(
+        dir: &Path,
+        name: &str,
+        descr: &str,
+        fortran: bool,
+        shape: &str,
+        data: &[u8],
+    ) -> PathBuf {
+        let order = if fortran { "True" } else { "False" };
+        let header =
+            format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
+        let len = header.len() + 1;
+        let pad = (64 - (10 + len) % 64) % 64;
+        let mut buf = b"\x93NUMPY\x01\x00".to_vec();
+        buf.extend_from_slice(&((len + pad) as u16).to_le_bytes());
+        buf.extend_from_slice(header.as_bytes());
+        buf.extend(std::iter::repeat_n(b' ', pad));
+        buf.push(b'\n');
+        buf.extend_from_slice(data);
+        let p = dir.join(name);
+        std::fs::write(&p, buf).unwrap();
+        p
+    }
+
+    #[test]
+    fn fortran_order_and_big_endian_arrays_read_as_numpy_means_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = write(dir.path(), "l.csv", "0\n1\n1\n");
+        // Rows (1, 2), (3, 4), (5, 6) stored column by column, big-endian.
+        let data: Vec<u8> = [1.0f64, 3.0, 5.0, 2.0, 4.0, 6.0]
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect();
+        let p = raw_npy(dir.path(), "f.npy", ">f8", true, "(3, 2)", &data);
+        let inputs = read_inputs(&p, &l, &InputConfig::default()).unwrap();
+        let Predictions::Scores { values, .. } = inputs.predictions else {
+            panic!("scores expected");
+        };
+        assert_eq!(values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        // Big-endian int16 labels, and unsigned bytes.
+        let labels = raw_npy(
+            dir.path(),
+            "y.npy",
+            ">i2",
+            false,
+            "(3,)",
+            &[0, 1, 0, 0, 0, 1],
+        );
+        let pred = raw_npy(dir.path(), "p.npy", "|u1", false, "(3,)", &[1, 0, 1]);
+        let inputs = read_inputs(&pred, &labels, &InputConfig::default()).unwrap();
+        assert_eq!(inputs.labels, [1, 0, 1]);
+        assert_eq!(
+            inputs.predictions,
+            Predictions::Labels(vec![Some(1), Some(0), Some(1)])
+        );
+        // Unicode class names.
+        let names: Vec<u8> = ["ab", "b"]
+            .iter()
+            .flat_map(|s| {
+                let mut v: Vec<u8> = s.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
+                v.resize(8, 0);
+                v
+            })
+            .collect();
+        let labels = raw_npy(dir.path(), "n.npy", "<U2", false, "(2,)", &names);
+        let pred = write(dir.path(), "p.csv", "0\n0\n");
+        let inputs = read_inputs(&pred, &labels, &InputConfig::default()).unwrap();
+        assert_eq!(inputs.classes, ["ab", "b"]);
+        assert_eq!(inputs.labels, [0, 1]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_input_makes_the_reader_panic(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+            text in "[0-9a-z,.\t\n -]{0,200}",
+            header_shape in "\\([0-9, ]{0,12}\\)",
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let l = write(dir.path(), "l.csv", "0\n1\n");
+            let cases = [
+                raw_npy(dir.path(), "a.npy", "<f4", false, &header_shape, &bytes),
+                raw_npy(dir.path(), "b.npy", "<U3", true, &header_shape, &bytes),
+                raw_npy(dir.path(), "c.npy", ">i8", false, &header_shape, &bytes),
+                write(dir.path(), "d.csv", &text),
+                write(dir.path(), "e.txt", &text),
+            ];
+            for p in &cases {
+                let _ = read_inputs(p, &l, &InputConfig::default());
+                let _ = read_inputs(&l, p, &InputConfig::default());
+            }
+            let raw = dir.path().join("f.npy");
+            std::fs::write(&raw, &bytes).unwrap();
+            let _ = read_inputs(&raw, &l, &InputConfig::default());
+        }
     }
 
     #[test]
