@@ -267,9 +267,8 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
         )
     } else if accuracy_at_baseline {
         format!(
-            "The accuracy trap: {accuracy}. Its {balanced}, so it does separate the classes, \
-             but accuracy flatters nothing here; judge it by balanced accuracy and \
-             per-class recall."
+            "The accuracy trap: {accuracy}. Its {balanced}, so it does separate the classes \
+             somewhat; judge it by balanced accuracy and per-class recall, not by accuracy."
         )
     } else {
         format!("No accuracy trap: {accuracy}, and {balanced}.")
