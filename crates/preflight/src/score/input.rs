@@ -475,6 +475,7 @@ fn read_text(
         false
     };
     if has_header {
+        tracing::debug!(path = %path.display(), header = ?rows[0], "first line taken as a header");
         rows.remove(0);
         lines.remove(0);
     }
@@ -681,7 +682,11 @@ fn resolve_predictions(
     let score_kind = |values: &[f64], width: usize| match kind {
         KindChoice::Logits => ScoreKind::Logits,
         KindChoice::Probabilities => ScoreKind::Probabilities,
-        _ => ScoreKind::infer(values, width),
+        _ => {
+            let inferred = ScoreKind::infer(values, width);
+            tracing::debug!(path = %raw.path.display(), kind = inferred.name(), "kind inferred");
+            inferred
+        }
     };
     match (&raw.cells, raw.cols) {
         (Cells::Ints(v), 1) => match kind {
