@@ -179,7 +179,10 @@ fn parse_fail_on(text: &str) -> Result<Vec<Condition>> {
             "trap" => Condition::Trap,
             "nan" => Condition::Nan,
             other => {
-                bail!("--fail-on: {other:?} is not a condition; expected any, none or a comma list of trap, nan")
+                bail!(
+                    "--fail-on: {other:?} is not a condition; expected any, none or a comma \
+                     list of trap, nan"
+                )
             }
         };
         if !out.contains(&c) {
