@@ -49,6 +49,9 @@ pub enum Command {
     /// statistics, as NumPy shards (X, y, groups, mask) with index.json,
     /// windows.tsv and the normalization.json used.
     Export(Box<ExportArgs>),
+    /// Judges a model's predictions against the true labels: NaN/Inf outputs,
+    /// the majority baseline, balanced accuracy, and the accuracy trap.
+    Evaluate(crate::commands::evaluate::EvaluateArgs),
 }
 
 /// How to find a dataset's recordings.

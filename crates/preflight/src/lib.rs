@@ -21,6 +21,8 @@
 //! - [`balance`]: class counts, the majority baseline, class weights;
 //! - [`export`]: the windows after the audit's exclusions, normalized, as
 //!   float32 batches and NumPy shards for a trainer;
+//! - [`score`]: a classifier's predictions judged against the majority
+//!   baseline and chance, with NaN outputs scored wrong;
 //! - [`synth`]: synthetic datasets with planted faults and their ground
 //!   truth, and the demo dataset;
 //! - [`tsv`]: the BIDS tables.
@@ -39,6 +41,7 @@ pub mod read;
 pub mod report;
 pub mod sample;
 pub mod scan;
+pub mod score;
 pub mod synth;
 pub mod tsv;
 pub mod window;

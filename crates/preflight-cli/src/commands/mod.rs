@@ -2,6 +2,7 @@ pub mod audit;
 pub mod convert;
 pub mod demo;
 pub mod export;
+pub mod evaluate;
 pub mod inspect;
 pub mod merge;
 pub mod scan;
