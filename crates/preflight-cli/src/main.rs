@@ -42,6 +42,8 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(&args),
         #[cfg(feature = "train")]
         Command::Train(args) => commands::train::run(&args),
+        Command::Export(args) => commands::export::run(&args),
+        Command::Evaluate(args) => commands::evaluate::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -86,7 +86,10 @@ fn all_nan_logits_are_the_trap_that_a_plain_argmax_scores_0_924() {
     let words = flat(&stdout);
     assert!(words.contains("NaN/Inf outputs 1000 (100.0%)"), "{stdout}");
     assert!(words.contains("accuracy 0.000 (0 of 1000)"), "{stdout}");
-    assert!(words.contains("majority baseline 0.924 (always nontarget)"), "{stdout}");
+    assert!(
+        words.contains("majority baseline 0.924 (always nontarget)"),
+        "{stdout}"
+    );
     assert!(
         words.contains("a plain argmax over these outputs would report accuracy 0.924"),
         "{stdout}"
@@ -156,7 +159,13 @@ fn a_good_model_is_not_the_trap() {
 fn predicted_labels_that_always_answer_the_majority_are_the_trap() {
     let dir = tempfile::tempdir().unwrap();
     let names: String = (0..200)
-        .map(|i| if i % 10 == 0 { "target\n" } else { "standard\n" })
+        .map(|i| {
+            if i % 10 == 0 {
+                "target\n"
+            } else {
+                "standard\n"
+            }
+        })
         .collect();
     let y = text(dir.path(), "labels.csv", &format!("trial_type\n{names}"));
     let p = npy(dir.path(), "pred.npy", &[200], &[0i32; 200]);
@@ -175,7 +184,10 @@ fn predicted_labels_that_always_answer_the_majority_are_the_trap() {
     assert!(words.contains("accuracy 0.900 (180 of 200)"), "{stdout}");
     assert!(words.contains("balanced accuracy 0.500"), "{stdout}");
     assert!(words.contains("The accuracy trap: the model does no better than chance"));
-    assert!(words.contains("ROC AUC - (needs scores, not labels)"), "{stdout}");
+    assert!(
+        words.contains("ROC AUC - (needs scores, not labels)"),
+        "{stdout}"
+    );
     // No NaN here: --fail-on nan alone passes.
     let (code, _, _) = evaluate(&[
         "--predictions",

@@ -23,6 +23,10 @@
 //!   baseline and chance, with NaN outputs scored wrong;
 //! - [`export`]: the windows after the audit's exclusions, normalized, as
 //!   float32 batches and NumPy shards for a trainer;
+//! - [`export`]: the windows after the audit's exclusions, normalized, as
+//!   float32 batches and NumPy shards for a trainer;
+//! - [`score`]: a classifier's predictions judged against the majority
+//!   baseline and chance, with NaN outputs scored wrong;
 //! - [`synth`]: synthetic datasets with planted faults and their ground
 //!   truth, and the demo dataset;
 //! - [`tsv`]: the BIDS tables.
@@ -40,8 +44,8 @@ pub mod measure;
 pub mod read;
 pub mod report;
 pub mod sample;
-pub mod score;
 pub mod scan;
+pub mod score;
 pub mod synth;
 pub mod tsv;
 pub mod window;

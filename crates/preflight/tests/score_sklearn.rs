@@ -51,8 +51,8 @@ fn scorecards_match_scikit_learn() {
         };
         let predictions = dir.join(f["predictions"].as_str().expect("predictions"));
         let labels = dir.join(f["labels"].as_str().expect("labels"));
-        let inputs = read_inputs(&predictions, &labels, &config)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let inputs =
+            read_inputs(&predictions, &labels, &config).unwrap_or_else(|e| panic!("{name}: {e}"));
         let card = Scorecard::new(&inputs.labels, &inputs.predictions, &inputs.classes)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let want = &f["expected"];
@@ -76,7 +76,12 @@ fn scorecards_match_scikit_learn() {
             &want["balanced_accuracy"],
         );
         for (c, class) in card.per_class.iter().enumerate() {
-            close(name, &format!("recall {c}"), class.recall, &want["recall"][c]);
+            close(
+                name,
+                &format!("recall {c}"),
+                class.recall,
+                &want["recall"][c],
+            );
             close(
                 name,
                 &format!("precision {c}"),
@@ -121,7 +126,11 @@ fn the_kinds_read_are_the_ones_the_fixtures_hold() {
     assert_eq!(nan.predictions.kind_name(), "probabilities");
     // The CSV header is not a class; the names are sorted.
     assert_eq!(nan.classes, ["rest", "target"]);
-    let three = read("three_class_proba.csv", "three_class_labels.txt", abc.clone());
+    let three = read(
+        "three_class_proba.csv",
+        "three_class_labels.txt",
+        abc.clone(),
+    );
     assert_eq!(three.predictions.kind_name(), "probabilities");
     assert_eq!(three.labels.len(), 120);
     let labels = read("labels_only.npy", "labels_only_labels.tsv", abc);
@@ -138,6 +147,9 @@ fn binomial_tail_matches_scipy() {
         let want = case["sf"].as_f64().expect("sf");
         let got = binomial_upper_tail(k, n, p).expect("p in [0, 1]");
         let rel = (got - want).abs() / want.max(f64::MIN_POSITIVE);
-        assert!(rel <= 1e-9, "P(X ≥ {k}) for Binomial({n}, {p}): {got} vs scipy {want}");
+        assert!(
+            rel <= 1e-9,
+            "P(X ≥ {k}) for Binomial({n}, {p}): {got} vs scipy {want}"
+        );
     }
 }

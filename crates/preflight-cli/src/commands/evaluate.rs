@@ -106,7 +106,10 @@ pub fn run(args: &EvaluateArgs) -> Result<Outcome> {
         .map_err(|e: String| anyhow::anyhow!("--kind {e}"))?;
     let fail_on = parse_fail_on(&args.fail_on)?;
     if !(args.alpha > 0.0 && args.alpha <= 1.0) {
-        bail!("--alpha {}: expected a significance level in (0, 1]", args.alpha);
+        bail!(
+            "--alpha {}: expected a significance level in (0, 1]",
+            args.alpha
+        );
     }
     if !(args.margin.is_finite() && args.z.is_finite()) {
         bail!("--margin and --z: expected finite numbers");
@@ -176,7 +179,10 @@ fn parse_fail_on(text: &str) -> Result<Vec<Condition>> {
             "trap" => Condition::Trap,
             "nan" => Condition::Nan,
             other => {
-                bail!("--fail-on: {other:?} is not a condition; expected any, none or a comma list of trap, nan")
+                bail!(
+                    "--fail-on: {other:?} is not a condition; expected any, none or a comma \
+                     list of trap, nan"
+                )
             }
         };
         if !out.contains(&c) {

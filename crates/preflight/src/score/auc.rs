@@ -54,9 +54,8 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> Option<f64> {
     if n_pos == 0 || n_neg == 0 {
         return None;
     }
-    let order = |a: &(u8, f64), b: &(u8, f64)| -> Ordering {
-        a.0.cmp(&b.0).then(a.1.total_cmp(&b.1))
-    };
+    let order =
+        |a: &(u8, f64), b: &(u8, f64)| -> Ordering { a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)) };
     items.sort_by(|a, b| order(&a.0, &b.0));
 
     // Mid-ranks: a run of equal keys at 0-based positions i..j shares the
@@ -127,7 +126,9 @@ mod tests {
         let mut s = Vec::new();
         let mut y = Vec::new();
         for _ in 0..200 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let v = (x >> 33) % 7;
             let pos = (x >> 20) % 3 == 0;
             s.push(v as f64);

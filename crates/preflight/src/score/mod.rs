@@ -216,10 +216,7 @@ impl Scorecard {
         // The baseline and the verdict.
         let (majority, baseline) =
             majority_baseline(labels, k).expect("labels checked to be non-empty and below k");
-        let majority_class = classes
-            .get(majority as usize)
-            .cloned()
-            .unwrap_or_default();
+        let majority_class = classes.get(majority as usize).cloned().unwrap_or_default();
         let correct = confusion.correct();
         let accuracy = correct as f64 / n as f64;
         let balanced_accuracy = confusion.balanced_accuracy().unwrap_or(0.0);
@@ -405,6 +402,39 @@ mod tests {
             values: vec![0.0; 2],
         };
         assert!(Scorecard::new(&[0, 1], &one, &names(3)).is_err());
+    }
+
+    proptest::proptest! {
+        /// Whatever the outputs, the counts add up, every share is a share,
+        /// and a plain argmax is never below the honest accuracy (it agrees
+        /// on finite rows and can only luck out on the others).
+        #[test]
+        fn counts_add_up_and_plain_argmax_never_scores_lower(
+            rows in proptest::collection::vec(
+                (0u32..3, proptest::collection::vec(
+                    proptest::prop_oneof![
+                        8 => -5.0f64..5.0,
+                        1 => proptest::strategy::Just(f64::NAN),
+                        1 => proptest::strategy::Just(f64::INFINITY),
+                    ],
+                    3,
+                )),
+                1..60,
+            ),
+        ) {
+            let labels: Vec<u32> = rows.iter().map(|r| r.0).collect();
+            let values: Vec<f64> = rows.iter().flat_map(|r| r.1.clone()).collect();
+            let p = Predictions::Scores { kind: ScoreKind::Logits, classes: 3, values };
+            let card = Scorecard::new(&labels, &p, &names(3)).unwrap();
+            let scored: usize = card.confusion.iter().flatten().sum();
+            proptest::prop_assert_eq!(scored + card.non_finite.count, labels.len());
+            proptest::prop_assert_eq!(card.unscored.iter().sum::<usize>(), card.non_finite.count);
+            proptest::prop_assert!((0.0..=1.0).contains(&card.accuracy));
+            proptest::prop_assert!((0.0..=1.0).contains(&card.balanced_accuracy));
+            let plain = card.plain_argmax.unwrap();
+            proptest::prop_assert!(plain.correct >= card.correct);
+            proptest::prop_assert!(card.verdict.accuracy_p_value <= 1.0);
+        }
     }
 
     #[test]

@@ -51,10 +51,7 @@ impl fmt::Display for Scorecard {
                 writeln!(f)?;
             }
         } else {
-            writeln!(
-                f,
-                "  (confusion matrix of {k} classes: see --json)"
-            )?;
+            writeln!(f, "  (confusion matrix of {k} classes: see --json)")?;
         }
         writeln!(f)?;
 
@@ -114,7 +111,10 @@ impl fmt::Display for Scorecard {
         )?;
         let auc = match (self.roc_auc, &self.roc_auc_note) {
             (Some(a), _) if self.non_finite.count > 0 => {
-                format!("{a:.3}  (positive class {}; NaN/Inf ranked wrong)", self.positive())
+                format!(
+                    "{a:.3}  (positive class {}; NaN/Inf ranked wrong)",
+                    self.positive()
+                )
             }
             (Some(a), _) => format!("{a:.3}  (positive class {})", self.positive()),
             (None, Some(note)) => format!("-  ({note})"),

@@ -267,9 +267,8 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
         )
     } else if accuracy_at_baseline {
         format!(
-            "The accuracy trap: {accuracy}. Its {balanced}, so it does separate the classes, \
-             but accuracy flatters nothing here; judge it by balanced accuracy and \
-             per-class recall."
+            "The accuracy trap: {accuracy}. Its {balanced}, so it does separate the classes \
+             somewhat; judge it by balanced accuracy and per-class recall, not by accuracy."
         )
     } else {
         format!("No accuracy trap: {accuracy}, and {balanced}.")
@@ -403,7 +402,11 @@ mod tests {
         e.plain = Some((0.924, "nontarget"));
         let v = judge(&e, &VerdictConfig::default());
         assert!(v.non_finite && v.trap);
-        assert!(v.lines[0].contains("1000 of 1000 (100.0%)"), "{}", v.lines[0]);
+        assert!(
+            v.lines[0].contains("1000 of 1000 (100.0%)"),
+            "{}",
+            v.lines[0]
+        );
         assert!(
             v.lines[0].contains("a plain argmax over these outputs would report accuracy 0.924"),
             "{}",
