@@ -59,9 +59,6 @@ pub enum Command {
     /// wrong.
     #[cfg(feature = "train")]
     Train(Box<crate::commands::train::TrainArgs>),
-    /// Judges a model's predictions against the true labels: NaN/Inf outputs,
-    /// the majority baseline, balanced accuracy, and the accuracy trap.
-    Evaluate(crate::commands::evaluate::EvaluateArgs),
 }
 
 /// How to find a dataset's recordings.

@@ -42,8 +42,6 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(&args),
         #[cfg(feature = "train")]
         Command::Train(args) => commands::train::run(&args),
-        Command::Export(args) => commands::export::run(&args),
-        Command::Evaluate(args) => commands::evaluate::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
@@ -55,14 +53,24 @@ fn main() -> ExitCode {
     }
 }
 
-/// Sets `RAYON_NUM_THREADS` to the machine's parallelism when it is not
-/// set. candle asks for its thread count before every parallel operation
-/// and, without the variable, reads /proc/cpuinfo each time: a measurable
-/// share of a training step. This runs before any thread is started.
+/// Thread counts for the tensor library, unless the environment sets
+/// them; this runs before any thread is started.
+///
+/// - `RAYON_NUM_THREADS`: the machine's parallelism. candle asks for its
+///   thread count before every matrix product and, without the variable,
+///   reads /proc/cpuinfo each time: a measurable share of a training step.
+/// - `CANDLE_NUM_THREADS`: 1. candle's pool for element-wise operations
+///   spin-waits for its workers; with the baseline's small tensors a step
+///   took 65 ms with two threads and 11 ms with one on a 2-core machine
+///   with other work running (BENCHMARKS.md). Matrix products still use
+///   every core.
 fn pin_thread_count() {
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
         let n = std::thread::available_parallelism().map_or(1, |n| n.get());
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
+    }
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
     }
 }
 

@@ -246,6 +246,7 @@ pub struct Guards {
     spikes: BTreeMap<&'static str, Spikes>,
     norms: Vec<f64>,
     explosions: Vec<Incident>,
+    held_out: BTreeMap<&'static str, Spikes>,
 }
 
 impl Guards {
@@ -258,6 +259,7 @@ impl Guards {
             spikes: BTreeMap::new(),
             norms: Vec::new(),
             explosions: Vec::new(),
+            held_out: BTreeMap::new(),
         }
     }
 
@@ -389,6 +391,41 @@ impl Guards {
             self.norms.remove(0);
         }
         None
+    }
+
+    /// Judges held-out windows (`batch`, indices into `examples`) against
+    /// the training levels: spikes, and non-finite values (as spikes of
+    /// infinite ratio), are counted per layer; nothing stops.
+    pub fn held_out(&mut self, taps: StepTaps, batch: &[usize], examples: &Examples) {
+        for (l, stats) in taps.layers.iter().enumerate() {
+            let level = self.level(l).max(f64::MIN_POSITIVE);
+            let spiking: Vec<(usize, f64)> = stats
+                .per_window
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (i, if v.is_nan() { f64::INFINITY } else { f64::from(v) / level }))
+                .filter(|&(_, ratio)| ratio >= self.config.spike)
+                .collect();
+            if spiking.is_empty() {
+                continue;
+            }
+            let spikes = self.held_out.entry(stats.name).or_default();
+            spikes.steps += 1;
+            spikes.windows += spiking.len();
+            for &(i, ratio) in &spiking {
+                spikes.max_ratio = spikes.max_ratio.max(ratio);
+                let r = examples.recording[batch[i]] as usize;
+                *spikes
+                    .by_recording
+                    .entry(examples.recordings[r].clone())
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// Spikes of held-out windows per layer.
+    pub fn held_out_spikes(&self) -> &BTreeMap<&'static str, Spikes> {
+        &self.held_out
     }
 
     /// Spikes per layer over the run.

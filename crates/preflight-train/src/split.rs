@@ -42,7 +42,10 @@ pub struct Split {
 
 /// Splits `examples` by subject: `test_share` and `validation_share` of
 /// the subjects (rounded, at least one each) for test and validation, the
-/// rest for training.
+/// rest for training. The subjects are judged by `counts` (per subject,
+/// windows per class) when given, else by the examples' own: a run on
+/// the audited windows and one on all of them then hold out the same
+/// subjects when both pass the counts of all labelled windows.
 ///
 /// # Errors
 ///
@@ -53,11 +56,26 @@ pub fn split(
     test_share: f64,
     validation_share: f64,
     seed: u64,
+    counts: Option<&[Vec<usize>]>,
 ) -> Result<Split, TrainError> {
     let k = examples.classes.len();
     let mut per_subject = vec![vec![0usize; k]; examples.subjects.len()];
-    for (&s, &c) in examples.subject.iter().zip(&examples.y) {
-        per_subject[s as usize][c as usize] += 1;
+    match counts {
+        Some(c) if c.len() == per_subject.len() && c.iter().all(|row| row.len() == k) => {
+            per_subject = c.to_vec();
+        }
+        Some(c) => {
+            return Err(TrainError::Data(format!(
+                "split counts for {} subjects; expected {} subjects × {k} classes",
+                c.len(),
+                per_subject.len()
+            )))
+        }
+        None => {
+            for (&s, &c) in examples.subject.iter().zip(&examples.y) {
+                per_subject[s as usize][c as usize] += 1;
+            }
+        }
     }
     let present: Vec<u32> = (0..per_subject.len() as u32)
         .filter(|&s| per_subject[s as usize].iter().sum::<usize>() > 0)
@@ -168,7 +186,7 @@ mod tests {
     #[test]
     fn no_subject_in_two_sets_and_every_window_placed() {
         let e = examples(20, 50, 13);
-        let s = split(&e, 0.2, 0.15, 7).expect("20 subjects split");
+        let s = split(&e, 0.2, 0.15, 7, None).expect("20 subjects split");
         assert_eq!(s.test_subjects.len(), 4);
         assert_eq!(s.validation_subjects.len(), 3);
         assert_eq!(s.train_subjects.len(), 13);
@@ -187,18 +205,32 @@ mod tests {
     #[test]
     fn seeded() {
         let e = examples(12, 20, 5);
-        assert_eq!(split(&e, 0.25, 0.2, 1).unwrap(), split(&e, 0.25, 0.2, 1).unwrap());
+        assert_eq!(split(&e, 0.25, 0.2, 1, None).unwrap(), split(&e, 0.25, 0.2, 1, None).unwrap());
         let other = (2..20).any(|seed| {
-            split(&e, 0.25, 0.2, seed).unwrap().test_subjects
-                != split(&e, 0.25, 0.2, 1).unwrap().test_subjects
+            split(&e, 0.25, 0.2, seed, None).unwrap().test_subjects
+                != split(&e, 0.25, 0.2, 1, None).unwrap().test_subjects
         });
         assert!(other, "the seed changes nothing");
     }
 
     #[test]
+    fn given_counts_decide_the_split() {
+        let e = examples(12, 20, 5);
+        let own = split(&e, 0.25, 0.2, 1, None).unwrap();
+        let counts: Vec<Vec<usize>> = (0..12).map(|s| vec![10 + s, 3]).collect();
+        let given = split(&e, 0.25, 0.2, 1, Some(&counts)).unwrap();
+        assert_eq!(given.train.len() + given.validation.len() + given.test.len(), e.len());
+        // Same counts, same split, whatever the examples' own.
+        let again = split(&e, 0.25, 0.2, 1, Some(&counts)).unwrap();
+        assert_eq!(given, again);
+        let _ = own;
+        assert!(split(&e, 0.25, 0.2, 1, Some(&counts[..3])).is_err());
+    }
+
+    #[test]
     fn too_few_subjects() {
         let e = examples(2, 10, 3);
-        let err = split(&e, 0.2, 0.2, 0).unwrap_err().to_string();
+        let err = split(&e, 0.2, 0.2, 0, None).unwrap_err().to_string();
         assert!(err.contains("2 subjects"), "{err}");
     }
 }

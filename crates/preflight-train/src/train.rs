@@ -8,7 +8,7 @@ use std::time::Instant;
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
@@ -47,6 +47,15 @@ pub struct TrainConfig {
     pub patience: usize,
     /// Thresholds of the guards.
     pub guards: GuardConfig,
+    /// Each training window is multiplied by a gain drawn log-uniformly
+    /// from `[1/g, g]`: subjects differ in amplitude (skull, impedance,
+    /// amplifier) and the network should not learn one subject's scale.
+    /// `None` or 1 leaves windows as they are.
+    pub gain_augmentation: Option<f64>,
+    /// Windows per class of each subject to draw the split from (see
+    /// [`split`]); `None` uses the examples'.
+    #[serde(skip)]
+    pub split_counts: Option<Vec<Vec<usize>>>,
 }
 
 impl Default for TrainConfig {
@@ -64,6 +73,8 @@ impl Default for TrainConfig {
             max_steps: None,
             patience: 6,
             guards: GuardConfig::default(),
+            gain_augmentation: Some(2.0),
+            split_counts: None,
         }
     }
 }
@@ -154,6 +165,9 @@ pub struct TrainReport {
     pub spikes: BTreeMap<String, Spikes>,
     /// Gradient explosions.
     pub explosions: Vec<Incident>,
+    /// Test windows whose activations were spikes against the training
+    /// levels, per layer: inputs the network never saw the like of.
+    pub test_spikes: BTreeMap<String, Spikes>,
     /// Gradient norm per step.
     pub gradient_norms: Vec<f64>,
     /// Per layer, the typical largest activation of a window in the first
@@ -201,7 +215,13 @@ pub fn train(
     check_config(config, examples.classes.len())?;
     let started = Instant::now();
     let device = Device::Cpu;
-    let split = split(examples, config.test_share, config.validation_share, config.seed)?;
+    let split = split(
+        examples,
+        config.test_share,
+        config.validation_share,
+        config.seed,
+        config.split_counts.as_deref(),
+    )?;
     let k = examples.classes.len();
     let net_config = NetConfig::eegnet(
         examples.channels.len(),
@@ -251,7 +271,16 @@ pub fn train(
                 break 'epochs;
             }
             steps += 1;
-            let (x, y) = batch_tensors(examples, batch, &device)?;
+            let gains: Vec<f32> = match config.gain_augmentation {
+                Some(g) if g > 1.0 => {
+                    let span = g.ln();
+                    (0..batch.len())
+                        .map(|_| rng.random_range(-span..span).exp() as f32)
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            let (x, y) = scaled_batch(examples, batch, &gains, &device)?;
             let mut taps = StepTaps::default();
             let logits = net.forward(&x, true, &mut rng, &mut taps)?;
             if let Some(incident) = guards.activations(taps, batch, examples, epoch, steps) {
@@ -364,7 +393,13 @@ pub fn train(
         }
         _ => None,
     };
-    let test_logits = predict(&mut net, examples, &split.test, config.batch_size)?;
+    let test_logits = predict_watched(
+        &mut net,
+        examples,
+        &split.test,
+        config.batch_size,
+        &mut guards,
+    )?;
     let report = TrainReport {
         parameters: net_config.parameter_count(),
         net: net_config,
@@ -386,6 +421,11 @@ pub fn train(
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect(),
         explosions: guards.explosions().to_vec(),
+        test_spikes: guards
+            .held_out_spikes()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
         gradient_norms,
         levels: guards.levels().map(|l| l.to_vec()),
         test: HeldOut {
@@ -431,10 +471,24 @@ fn batch_tensors(
     batch: &[usize],
     device: &Device,
 ) -> Result<(Tensor, Tensor), TrainError> {
+    scaled_batch(examples, batch, &[], device)
+}
+
+/// The windows of `batch`, each multiplied by its entry of `gains` (by 1
+/// where `gains` is shorter).
+fn scaled_batch(
+    examples: &Examples,
+    batch: &[usize],
+    gains: &[f32],
+    device: &Device,
+) -> Result<(Tensor, Tensor), TrainError> {
     let size = examples.channels.len() * examples.samples;
     let mut x = Vec::with_capacity(batch.len() * size);
-    for &i in batch {
-        x.extend_from_slice(examples.window(i));
+    for (j, &i) in batch.iter().enumerate() {
+        match gains.get(j) {
+            Some(&g) => x.extend(examples.window(i).iter().map(|v| v * g)),
+            None => x.extend_from_slice(examples.window(i)),
+        }
     }
     let x = Tensor::from_vec(x, (batch.len(), examples.channels.len(), examples.samples), device)?;
     let y: Vec<u32> = batch.iter().map(|&i| examples.y[i]).collect();
@@ -468,6 +522,28 @@ pub fn predict(
     for batch in windows.chunks(batch_size.max(1)) {
         let (x, _) = batch_tensors(examples, batch, &device)?;
         let logits = net.forward(&x, false, &mut rng, &mut NoTaps)?;
+        out.extend(logits.to_dtype(DType::F32)?.to_vec2::<f32>()?);
+    }
+    Ok(out)
+}
+
+/// [`predict`], with every layer's activations judged against the
+/// training levels.
+fn predict_watched(
+    net: &mut EegNet,
+    examples: &Examples,
+    windows: &[usize],
+    batch_size: usize,
+    guards: &mut Guards,
+) -> Result<Vec<Vec<f32>>, TrainError> {
+    let device = Device::Cpu;
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut out = Vec::with_capacity(windows.len());
+    for batch in windows.chunks(batch_size.max(1)) {
+        let (x, _) = batch_tensors(examples, batch, &device)?;
+        let mut taps = StepTaps::default();
+        let logits = net.forward(&x, false, &mut rng, &mut taps)?;
+        guards.held_out(taps, batch, examples);
         out.extend(logits.to_dtype(DType::F32)?.to_vec2::<f32>()?);
     }
     Ok(out)

@@ -84,7 +84,7 @@ fn learns_a_hidden_response_on_unseen_subjects() {
 /// A window of a training subject of the split `config` makes on
 /// `examples` (the split depends on subjects and labels, not values).
 fn training_window(examples: &Examples, config: &TrainConfig) -> (usize, u32) {
-    let s = split(examples, config.test_share, config.validation_share, config.seed)
+    let s = split(examples, config.test_share, config.validation_share, config.seed, None)
         .expect("the examples split");
     let subject = s.train_subjects[0];
     let first = examples.subject.iter().position(|&v| v == subject).expect("its windows");

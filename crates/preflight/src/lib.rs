@@ -23,10 +23,6 @@
 //!   baseline and chance, with NaN outputs scored wrong;
 //! - [`export`]: the windows after the audit's exclusions, normalized, as
 //!   float32 batches and NumPy shards for a trainer;
-//! - [`export`]: the windows after the audit's exclusions, normalized, as
-//!   float32 batches and NumPy shards for a trainer;
-//! - [`score`]: a classifier's predictions judged against the majority
-//!   baseline and chance, with NaN outputs scored wrong;
 //! - [`synth`]: synthetic datasets with planted faults and their ground
 //!   truth, and the demo dataset;
 //! - [`tsv`]: the BIDS tables.

@@ -15,9 +15,9 @@
 //!   `roc_auc_note`, `majority_class`, `majority_baseline`, `non_finite` and
 //!   `not_a_class` (`count`, `share`), `plain_argmax` (`correct`,
 //!   `accuracy`, `thresholded`; null for labels), `verdict` (`trap`,
-//!   `accuracy_at_baseline`, `accuracy_p_value`, `balanced_at_chance`,
+//!   `accuracy_at_baseline`, `accuracy_below_baseline`, `accuracy_p_value`, `balanced_at_chance`,
 //!   `chance`, `chance_se`, `non_finite`, `lines`) and `verdict_config`
-//!   (`alpha`, `min_margin`, `z`).
+//!   (`alpha`, `min_margin`, `z`, `below_margin`).
 //!
 //! The same inputs give byte-identical JSON.
 
@@ -71,6 +71,11 @@ pub struct EvaluateArgs {
     #[arg(long, default_value_t = VerdictConfig::default().min_margin, value_name = "SHARE")]
     pub margin: f64,
 
+    /// Shortfall of accuracy under the majority baseline (a share) from
+    /// which it no longer counts as the baseline's accuracy.
+    #[arg(long, default_value_t = VerdictConfig::default().below_margin, value_name = "SHARE")]
+    pub below_margin: f64,
+
     /// Standard errors above chance that balanced accuracy must be.
     #[arg(long, default_value_t = VerdictConfig::default().z, value_name = "Z")]
     pub z: f64,
@@ -122,6 +127,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Outcome> {
         alpha: args.alpha,
         min_margin: args.margin,
         z: args.z,
+        below_margin: args.below_margin,
     };
 
     // Read, score, judge.

@@ -3,8 +3,6 @@ pub mod convert;
 pub mod demo;
 pub mod evaluate;
 pub mod export;
-pub mod export;
-pub mod evaluate;
 pub mod inspect;
 pub mod merge;
 pub mod scan;

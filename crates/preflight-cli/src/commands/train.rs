@@ -229,6 +229,13 @@ pub fn train_dataset(
     let examples = load_examples(dataset, &windows, &plan, factor)?;
 
     let mut config = options.config.clone();
+    // The split is drawn from all labelled windows, so that runs with and
+    // without the audit's exclusions hold out the same subjects.
+    let mut counts = vec![vec![0usize; windows.classes.len()]; windows.subjects.len()];
+    for w in &windows.windows {
+        counts[w.subject as usize][w.class as usize] += 1;
+    }
+    config.split_counts = Some(counts);
     config.class_weights = if options.no_class_weights {
         None
     } else {
@@ -492,16 +499,25 @@ fn train_with_progress(
             bar.set_position(step as u64);
             bar.set_message(format!("loss {loss:.4}"));
         }
-        Progress::Epoch(r) => bar.println(format!(
+        Progress::Epoch(r) => say(&bar, format!(
             "epoch {:>2}: loss {:.4}, balanced accuracy {:.3} (training batches), {:.3} \
              (validation subjects), {:.1} s",
             r.epoch, r.train_loss, r.train_balanced_accuracy, r.validation_balanced_accuracy,
             r.seconds
         )),
-        Progress::Incident(i) => bar.println(format!("guard: {i}")),
+        Progress::Incident(i) => say(&bar, format!("guard: {i}")),
     })?;
     bar.finish_and_clear();
     Ok(trained)
+}
+
+/// A line above the progress bar, or on stderr when there is no bar.
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }
 
 fn summary(report: &TrainReport, examples: &Examples, scorecard: &Scorecard) -> String {
@@ -565,6 +581,23 @@ fn summary(report: &TrainReport, examples: &Examples, scorecard: &Scorecard) -> 
             recordings.len(),
             named.join(", "),
             if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
+    for (layer, spikes) in &report.test_spikes {
+        let mut recordings: Vec<(&String, &usize)> = spikes.by_recording.iter().collect();
+        recordings.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let named: Vec<String> = recordings
+            .iter()
+            .take(4)
+            .map(|(r, n)| format!("{r} ({n})"))
+            .collect();
+        s.push_str(&format!(
+            "test windows beyond {:.0}× the training level at the {layer}: {} windows, up to \
+             {:.0}×, from {}: the network never saw the like in training\n",
+            report.config.guards.spike,
+            thousands(spikes.windows),
+            spikes.max_ratio,
+            named.join(", ")
         ));
     }
     if !report.explosions.is_empty() {

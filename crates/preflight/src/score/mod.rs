@@ -350,11 +350,11 @@ fn check(
             config.alpha.to_string(),
         ));
     }
-    if !(ok(config.min_margin) && ok(config.z)) {
+    if !(ok(config.min_margin) && ok(config.z) && ok(config.below_margin)) {
         return Err(ScoreError::input(
-            "min_margin, z",
+            "min_margin, z, below_margin",
             "finite numbers",
-            format!("{}, {}", config.min_margin, config.z),
+            format!("{}, {}, {}", config.min_margin, config.z, config.below_margin),
         ));
     }
     Ok(())

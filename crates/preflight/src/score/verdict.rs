@@ -14,7 +14,15 @@
 //!   accuracy counts as above the baseline only when that p-value is below
 //!   `alpha` *and* `accuracy − b` is at least `min_margin`: with a large `n`
 //!   a trivial gain becomes significant, and the margin keeps it from
-//!   counting.
+//!   counting. It counts as clearly below the baseline when, the other way
+//!   round, `P(X ≤ correct)` is below `alpha` and `b − accuracy` is at
+//!   least `below_margin` (default 0.05). Anything between is *at* the
+//!   baseline, and that is the trap: an accuracy of 0.906 against 0.924
+//!   reads as "over 90%" to anyone who sees it, and says less than always
+//!   answering the majority. An accuracy clearly below the baseline
+//!   flatters no one: a model trained with balanced class weights trades
+//!   majority-class hits for minority-class ones and lands there by design,
+//!   and the balanced accuracy test decides whether it learned anything.
 //! - **Balanced accuracy against chance.** A model that guesses, independent
 //!   of the truth, each of the `k'` classes present with probability
 //!   `1/k'`, has per-class recalls `Binomial(n_c, 1/k') / n_c`; their mean,
@@ -50,6 +58,9 @@ pub struct VerdictConfig {
     /// How many standard errors above chance balanced accuracy must be.
     /// Default 1.645 (one-sided 5%).
     pub z: f64,
+    /// Shortfall of accuracy under the baseline, as a share, from which it
+    /// no longer reads as the baseline's. Default 0.05.
+    pub below_margin: f64,
 }
 
 impl Default for VerdictConfig {
@@ -58,6 +69,7 @@ impl Default for VerdictConfig {
             alpha: 0.05,
             min_margin: 0.01,
             z: 1.645,
+            below_margin: 0.05,
         }
     }
 }
@@ -66,10 +78,14 @@ impl Default for VerdictConfig {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     /// The accuracy trap: balanced accuracy within noise of chance, or
-    /// accuracy not above the majority baseline.
+    /// accuracy at the majority baseline.
     pub trap: bool,
-    /// Accuracy is not above the baseline by `min_margin` at level `alpha`.
+    /// Accuracy is neither above nor below the baseline by `min_margin` at
+    /// level `alpha`.
     pub accuracy_at_baseline: bool,
+    /// Accuracy is below the baseline by at least `below_margin` at level
+    /// `alpha`.
+    pub accuracy_below_baseline: bool,
     /// One-sided binomial p-value of the correct count against the
     /// baseline rate.
     pub accuracy_p_value: f64,
@@ -216,7 +232,14 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
     // Accuracy against the majority baseline.
     let p_value = binomial_upper_tail(e.correct, e.n, e.baseline).unwrap_or(1.0);
     let gain = e.accuracy - e.baseline;
-    let accuracy_at_baseline = p_value >= config.alpha || gain < config.min_margin;
+    let above = p_value < config.alpha && gain >= config.min_margin;
+    let p_below = if e.correct + 1 > e.n {
+        1.0
+    } else {
+        1.0 - binomial_upper_tail(e.correct + 1, e.n, e.baseline).unwrap_or(0.0)
+    };
+    let accuracy_below_baseline = p_below < config.alpha && -gain >= config.below_margin;
+    let accuracy_at_baseline = !above && !accuracy_below_baseline;
 
     // Balanced accuracy against chance.
     let present = e.supports.iter().filter(|&&n| n > 0).count().max(1);
@@ -250,7 +273,9 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
         "accuracy {:.3} {} the majority baseline ({baseline}; one-sided binomial p = {}, \
          margin {:+.3}, needed p < {} and margin ≥ {})",
         e.accuracy,
-        if accuracy_at_baseline {
+        if accuracy_below_baseline {
+            "is below"
+        } else if accuracy_at_baseline {
             "is not above"
         } else {
             "is above"
@@ -270,6 +295,12 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
             "The accuracy trap: {accuracy}. Its {balanced}, so it does separate the classes \
              somewhat; judge it by balanced accuracy and per-class recall, not by accuracy."
         )
+    } else if accuracy_below_baseline {
+        format!(
+            "No accuracy trap, but do not report accuracy alone: {accuracy}. The {balanced}: \
+             the model separates the classes; judge it by balanced accuracy and per-class \
+             recall."
+        )
     } else {
         format!("No accuracy trap: {accuracy}, and {balanced}.")
     });
@@ -277,6 +308,7 @@ pub(crate) fn judge(e: &Evidence<'_>, config: &VerdictConfig) -> Verdict {
     Verdict {
         trap,
         accuracy_at_baseline,
+        accuracy_below_baseline,
         accuracy_p_value: p_value,
         balanced_at_chance,
         chance,
@@ -393,6 +425,24 @@ mod tests {
             ..VerdictConfig::default()
         };
         assert!(!judge(&evidence(930, 0.7), &lenient).trap);
+    }
+
+    #[test]
+    fn an_accuracy_clearly_below_the_baseline_is_no_trap_when_classes_are_separated() {
+        // A class-weighted model: 757 of 1000 right, balanced accuracy 0.77.
+        let v = judge(&evidence(757, 0.77), &VerdictConfig::default());
+        assert!(!v.trap && v.accuracy_below_baseline && !v.accuracy_at_baseline);
+        assert!(v.lines[0].starts_with("No accuracy trap, but do not report accuracy alone"));
+        assert!(v.lines[0].contains("is below the majority baseline"), "{}", v.lines[0]);
+        // The same accuracy at chance balanced accuracy is the trap.
+        let v = judge(&evidence(757, 0.5), &VerdictConfig::default());
+        assert!(v.trap && v.balanced_at_chance);
+        // Just under the baseline, within noise, is at the baseline; so is
+        // a significant shortfall of under 5 points (906 against 924).
+        for correct in [920, 906] {
+            let v = judge(&evidence(correct, 0.7), &VerdictConfig::default());
+            assert!(v.trap && v.accuracy_at_baseline && !v.accuracy_below_baseline);
+        }
     }
 
     #[test]
