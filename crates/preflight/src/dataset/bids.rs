@@ -106,7 +106,13 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
             (None, None) => String::new(),
         }
     };
-    let (mut recordings, bad) = folder::open_all(root, &files, subject_of);
+    // A recording with an events.tsv needs no annotations; unless asked to
+    // check every record now, it is opened lazily and its records are
+    // checked when read.
+    let lazily = |path: &Path| {
+        !config.read_every_record && sidecar(path, "events.tsv").is_some_and(|p| p.is_file())
+    };
+    let (mut recordings, bad) = folder::open_all(root, &files, subject_of, lazily);
     unreadable.extend(bad);
 
     // Sidecars.
