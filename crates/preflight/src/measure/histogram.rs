@@ -110,6 +110,28 @@ impl AmplitudeHistogram {
         self.nan += other.nan;
     }
 
+    /// Removes the counts of `other`, whose samples were all pushed into
+    /// this histogram too: the inverse of [`AmplitudeHistogram::merge`],
+    /// exact like it.
+    ///
+    /// # Panics
+    ///
+    /// If `other` holds a count larger than this histogram's.
+    pub fn subtract(&mut self, other: &AmplitudeHistogram) {
+        let less = |a: &mut u64, b: u64| {
+            *a = a
+                .checked_sub(b)
+                .expect("subtracting a histogram that was not part of this one");
+        };
+        for (a, &b) in self.counts.iter_mut().zip(&other.counts) {
+            less(a, b);
+        }
+        less(&mut self.zero, other.zero);
+        less(&mut self.underflow, other.underflow);
+        less(&mut self.overflow, other.overflow);
+        less(&mut self.nan, other.nan);
+    }
+
     /// Counts of the [`BINS`] bins, lowest amplitude first.
     pub fn counts(&self) -> &[u64] {
         &self.counts
