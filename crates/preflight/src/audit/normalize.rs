@@ -141,10 +141,11 @@ impl NormalizationSums {
             if c.unit.is_empty() {
                 c.unit = info.unit.clone();
             }
-            c.all.push(samples);
+            let cell = Moments::of(samples);
+            c.all.merge(&cell);
             c.hist.push(samples);
             c.sketch.push(samples);
-            c.cells.push((s.index, Moments::of(samples)));
+            c.cells.push((s.index, cell));
         }
     }
 
