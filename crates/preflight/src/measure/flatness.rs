@@ -63,6 +63,14 @@ impl Clipping {
         self.count += digital.len() as u64;
     }
 
+    /// Adds one digital value `n` times: exactly what `n` samples of it
+    /// add to [`Clipping::push_digital`].
+    pub fn push_digital_weighted(&mut self, d: i32, n: u64, digital_min: i32, digital_max: i32) {
+        self.at_min += n * u64::from(d <= digital_min);
+        self.at_max += n * u64::from(d >= digital_max);
+        self.count += n;
+    }
+
     /// Adds physical values with the physical values of the digital limits
     /// (the header's physical minimum and maximum, in the units of the
     /// samples) and the quantisation step `(physical_max - physical_min) /

@@ -99,6 +99,37 @@ impl AmplitudeHistogram {
         }
     }
 
+    /// Adds one value in µV `n` times: exactly what `n` pushes of it add.
+    ///
+    /// ```
+    /// use preflight::measure::histogram::AmplitudeHistogram;
+    ///
+    /// let (mut a, mut b) = (AmplitudeHistogram::new(), AmplitudeHistogram::new());
+    /// a.push(&[15.0, 15.0, 0.0]);
+    /// b.push_weighted(15.0, 2);
+    /// b.push_weighted(0.0, 1);
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn push_weighted(&mut self, x: f64, n: u64) {
+        let m = x.abs();
+        if (LOW_UV..HIGH_UV).contains(&m) {
+            let (table, edges) = lookup();
+            let mut k = usize::from(table[slot(m)]);
+            while m >= edges[k + 1] {
+                k += 1;
+            }
+            self.counts[k] += n;
+        } else if m >= HIGH_UV {
+            self.overflow += n;
+        } else if m > 0.0 {
+            self.underflow += n;
+        } else if m == 0.0 {
+            self.zero += n;
+        } else {
+            self.nan += n;
+        }
+    }
+
     /// Adds the counts of `other`; exact.
     pub fn merge(&mut self, other: &AmplitudeHistogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {

@@ -289,6 +289,31 @@ impl QuantileSketch {
         }
     }
 
+    /// Adds one value `n` times: exactly what `n` pushes of it add. NaN
+    /// and ±Inf are skipped.
+    ///
+    /// ```
+    /// use preflight::measure::sketch::QuantileSketch;
+    ///
+    /// let (mut a, mut b) = (QuantileSketch::new(), QuantileSketch::new());
+    /// a.push(&[2.5, 2.5, 2.5, -1.0]);
+    /// b.push_weighted(2.5, 3);
+    /// b.push_weighted(-1.0, 1);
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn push_weighted(&mut self, x: f64, n: u64) {
+        if !x.is_finite() || n == 0 {
+            return;
+        }
+        let m = x.abs();
+        if m < self.config.min_magnitude {
+            self.zero += n;
+            return;
+        }
+        let index = ceil_to_i32(m.ln() * self.inv_ln_gamma);
+        self.stores[usize::from(x < 0.0)].add(index, n);
+    }
+
     /// Adds the counts of `other`.
     ///
     /// # Panics
