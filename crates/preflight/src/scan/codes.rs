@@ -151,14 +151,18 @@ impl CodeCounts {
 
         // By increasing magnitude, so that each push lands at the far end of
         // the sketch's bucket store instead of shifting it.
-        seen.sort_by(|a, b| {
-            let m = |code: i32| scaling.physical(code).abs();
-            m(a.0).total_cmp(&m(b.0)).then(a.0.cmp(&b.0))
-        });
+        // The key is computed once per code; the bits of a non-negative
+        // finite f32 order as its value does.
+        let mut keyed: Vec<(u32, i32, u32)> = seen
+            .iter()
+            .map(|&(code, n)| (scaling.physical(code).abs().to_bits(), code, n))
+            .collect();
+        keyed.sort_unstable();
+        let seen = keyed.into_iter().map(|(_, code, n)| (code, n));
 
         // Each distinct value once, with its count.
         let mut part = OrderFree::default();
-        for &(code, n) in &seen {
+        for (code, n) in seen {
             part.push_weighted(code, u64::from(n), scaling);
         }
         into.moments.merge(&part.moments);

@@ -75,10 +75,12 @@ impl FlatTracker {
         match &mut self.windows {
             Some(w) => w.push(block),
             None => {
-                // Keep the last `2 len` samples for a later replay.
+                // Keep at least the last `2 len` samples for a later replay;
+                // trimmed only past `8 len`, so that the copy of what stays
+                // happens once every few blocks, not after each.
                 let keep = 2 * self.len as usize;
                 self.tail.extend(block.iter().map(|&x| x.into()));
-                if self.tail.len() > keep {
+                if self.tail.len() > 4 * keep {
                     self.tail.drain(..self.tail.len() - keep);
                 }
             }
