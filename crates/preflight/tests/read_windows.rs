@@ -334,3 +334,52 @@ fn a_displaced_edf_plus_c_record_fails_its_windows_when_discovery_skipped_it() {
     let e = decoded[1].as_ref().expect_err("record 2 is displaced");
     assert!(e.reason.contains("not contiguous"), "{e}");
 }
+
+#[test]
+fn an_unreadable_events_tsv_falls_back_to_the_annotations_after_a_lazy_opening() {
+    // Lazy discovery skips the annotations of recordings with an
+    // events.tsv; when that table cannot be read, the annotations must
+    // still become the events, as with every record read.
+    use edf::{Annotation, FileSpec, Format, SignalSpec, StartTime, Writer};
+    let dir = tempfile::tempdir().unwrap();
+    let start = StartTime {
+        year: 2024,
+        month: 1,
+        day: 2,
+        hour: 3,
+        minute: 4,
+        second: 5,
+    };
+    let mut spec = FileSpec::new(Format::Edf, true, start, 1.0);
+    spec.records = 3;
+    spec.signals = vec![SignalSpec::new("Cz", "uV", -500.0, 500.0, Format::Edf, 100)];
+    let note = Annotation {
+        onset_s: 1.5,
+        duration_s: None,
+        text: "stimulus".to_string(),
+    };
+    let mut writer = Writer::new(Vec::new(), &spec, &[note]).unwrap();
+    for _ in 0..3 {
+        writer.write_record(&[vec![0.0; 100]]).unwrap();
+    }
+    let eeg = dir.path().join("sub-01").join("eeg");
+    std::fs::create_dir_all(&eeg).unwrap();
+    std::fs::write(eeg.join("sub-01_task-x_eeg.edf"), writer.finish().unwrap()).unwrap();
+    std::fs::write(
+        eeg.join("sub-01_task-x_events.tsv"),
+        "onset\tduration\ttrial_type\nsoon\t0\ta\n",
+    )
+    .unwrap();
+
+    for read_every_record in [true, false] {
+        let config = DiscoverConfig {
+            read_every_record,
+            ..DiscoverConfig::default()
+        };
+        let dataset = discover(dir.path(), &config).unwrap();
+        assert_eq!(dataset.unreadable.len(), 1, "{read_every_record}");
+        let events = &dataset.recordings[0].events;
+        assert_eq!(events.len(), 1, "{read_every_record}");
+        assert_eq!(events[0].label, "stimulus");
+    }
+}

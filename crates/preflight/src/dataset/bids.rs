@@ -120,6 +120,14 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
         let path = root.join(&r.path);
         if let Err(e) = read_events(&path, r, config) {
             unreadable.push(sidecar_problem(e, root));
+            // Opened lazily for its events.tsv, the recording has no
+            // annotations yet; with the table unreadable they are its events.
+            if lazily(&path) {
+                if let Ok(full) = super::open_recording(&path, &r.path) {
+                    r.events = full.events;
+                    r.events_source = full.events_source;
+                }
+            }
         }
         if let Err(e) = read_channels(&path, r) {
             unreadable.push(sidecar_problem(e, root));
