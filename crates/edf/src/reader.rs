@@ -7,6 +7,11 @@
 //! with the header) and every annotation. Samples are decoded on request
 //! only: [`Edf::read_physical`] touches just the records that hold the
 //! requested range.
+//!
+//! [`Edf::open_lazily`] is for readers that need a few records of a file
+//! whose annotations come from elsewhere: it checks the time-keeping
+//! annotations of the first and last record of an EDF+C file only, and
+//! [`Edf::check_records`] checks those of the records actually read.
 
 use std::fs::File;
 use std::ops::Deref;
@@ -82,6 +87,10 @@ pub struct Edf {
     /// sub-second start), in seconds.
     start_offset_s: f64,
     annotations: Vec<Annotation>,
+    /// Whether the records between the first and the last were left
+    /// unchecked at opening ([`Edf::open_lazily`]): their time-keeping
+    /// annotations are then checked by [`Edf::check_records`].
+    lazy: bool,
 }
 
 impl std::fmt::Debug for Edf {
@@ -109,7 +118,36 @@ impl Edf {
     /// [`Error::Size`] or [`Error::Record`] if it is not a valid EDF/BDF
     /// file (see [`Edf::from_bytes`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Edf, Error> {
-        Edf::open_with(path.as_ref(), true)
+        Edf::open_with(path.as_ref(), Reading::Every)
+    }
+
+    /// Opens a file reading the annotation signals of as few records as
+    /// continuity allows, for readers whose events come from elsewhere (a
+    /// BIDS `events.tsv`) and who decode a few records.
+    ///
+    /// - EDF and BDF without time-keeping: the header only.
+    /// - EDF+D and BDF+D: every record, as [`Edf::open`] (the gaps are
+    ///   needed to place samples in time).
+    /// - EDF+C and BDF+C: the time-keeping annotations of the first and the
+    ///   last record. When the last starts where continuity puts it, the
+    ///   file is taken as continuous and the records in between are left
+    ///   for [`Edf::check_records`] to check when they are read; otherwise
+    ///   every record is read, as [`Edf::open`] does (which then finds the
+    ///   gap, or refuses overlapping records).
+    ///
+    /// [`Edf::annotations`] is empty after a lazy opening: only
+    /// [`Edf::open`] collects the annotations' texts.
+    ///
+    /// Touching two records instead of all of them matters for a
+    /// memory-mapped file: reading the annotation bytes of every record
+    /// faults in pages across the whole file, which for a sampled reader
+    /// costs more than the samples it decodes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Edf::open`], for the records read.
+    pub fn open_lazily(path: impl AsRef<Path>) -> Result<Edf, Error> {
+        Edf::open_with(path.as_ref(), Reading::Ends)
     }
 
     /// Opens a file without reading its annotation signals: only the
@@ -128,10 +166,10 @@ impl Edf {
     ///
     /// As [`Edf::open`], except that annotation records are not checked.
     pub fn open_without_annotations(path: impl AsRef<Path>) -> Result<Edf, Error> {
-        Edf::open_with(path.as_ref(), false)
+        Edf::open_with(path.as_ref(), Reading::None)
     }
 
-    fn open_with(path: &Path, annotations: bool) -> Result<Edf, Error> {
+    fn open_with(path: &Path, reading: Reading) -> Result<Edf, Error> {
         let io = |error| Error::Io {
             path: path.to_path_buf(),
             error,
@@ -146,7 +184,7 @@ impl Edf {
             // crate can guard against, as for every memory-mapped reader.
             Bytes::Mapped(unsafe { Mmap::map(&file) }.map_err(io)?)
         };
-        Edf::from_parts(bytes, path.to_path_buf(), annotations)
+        Edf::from_parts(bytes, path.to_path_buf(), reading)
     }
 
     /// Reads a file held in memory; `name` names it in errors.
@@ -159,10 +197,20 @@ impl Edf {
     /// time-keeping annotation is missing, malformed, or places the record
     /// before the end of the previous one.
     pub fn from_bytes(bytes: Vec<u8>, name: impl Into<PathBuf>) -> Result<Edf, Error> {
-        Edf::from_parts(Bytes::Owned(bytes), name.into(), true)
+        Edf::from_parts(Bytes::Owned(bytes), name.into(), Reading::Every)
     }
 
-    fn from_parts(bytes: Bytes, path: PathBuf, annotations: bool) -> Result<Edf, Error> {
+    /// As [`Edf::from_bytes`], reading annotations as [`Edf::open_lazily`]
+    /// does.
+    ///
+    /// # Errors
+    ///
+    /// As [`Edf::from_bytes`], for the records read.
+    pub fn from_bytes_lazily(bytes: Vec<u8>, name: impl Into<PathBuf>) -> Result<Edf, Error> {
+        Edf::from_parts(Bytes::Owned(bytes), name.into(), Reading::Ends)
+    }
+
+    fn from_parts(bytes: Bytes, path: PathBuf, reading: Reading) -> Result<Edf, Error> {
         let (header, mut warnings) = header::parse(&bytes, &path)?;
         let record_bytes = header.record_bytes();
         let records = complete_records(&header, bytes.len() as u64, &path, &mut warnings)?;
@@ -178,11 +226,106 @@ impl Edf {
             record_onsets_s: None,
             start_offset_s: 0.0,
             annotations: Vec::new(),
+            lazy: false,
         };
-        if annotations {
-            edf.read_annotations()?;
+        match reading {
+            Reading::Every => edf.read_annotations()?,
+            Reading::Ends => edf.read_ends()?,
+            Reading::None => {}
         }
         Ok(edf)
+    }
+
+    /// The lazy opening of [`Edf::open_lazily`]: the first and last
+    /// record's time-keeping annotations of an EDF+C file, or every
+    /// record when those do not prove the file continuous.
+    fn read_ends(&mut self) -> Result<(), Error> {
+        let Some(first_signal) = self.header.annotation_signals().next() else {
+            return Ok(());
+        };
+        match self.header.variant {
+            Variant::Plain => return Ok(()),
+            Variant::Discontinuous => return self.read_annotations(),
+            Variant::Continuous => {}
+        }
+        let Some(last) = self.records.checked_sub(1) else {
+            return Ok(());
+        };
+        let first_onset = self.time_keeping_onset(0, first_signal)?;
+        let last_onset = self.time_keeping_onset(last, first_signal)?;
+        let expected = first_onset + last as f64 * self.header.record_duration_s;
+        if (last_onset - expected).abs() > ONSET_TOLERANCE_S {
+            return self.read_annotations();
+        }
+        self.start_offset_s = first_onset;
+        self.lazy = last > 1;
+        Ok(())
+    }
+
+    /// The onset of a record from its time-keeping annotation (the first
+    /// TAL of the first annotation signal), in seconds after the header's
+    /// start time.
+    fn time_keeping_onset(&self, record: u64, signal: usize) -> Result<f64, Error> {
+        let bytes = self.record_signal_bytes(record, signal);
+        let base = self.record_offset(record) + self.signal_offsets[signal] as u64;
+        let tals = parse_tals(bytes).map_err(|e| Error::Record {
+            path: self.path.clone(),
+            record,
+            offset: base + e.position as u64,
+            reason: format!(
+                "invalid annotation in signal {signal} ({}): {}",
+                self.header.signals[signal].label, e.reason
+            ),
+        })?;
+        tals.first()
+            .map(|t| t.onset_s)
+            .ok_or_else(|| Error::Record {
+                path: self.path.clone(),
+                record,
+                offset: base,
+                reason: "the annotation signal holds no time-keeping annotation \
+                     (an EDF+ record must start with one)"
+                    .into(),
+            })
+    }
+
+    /// Checks the time-keeping annotations of records `start..end` of a
+    /// file opened with [`Edf::open_lazily`]: each must parse and start
+    /// where continuity puts it, `record × duration` after the first.
+    /// Call it before trusting samples decoded from those records. Does
+    /// nothing for files whose records were all checked at opening, or
+    /// that keep no time (EDF, BDF).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Record`] for the first record whose time-keeping
+    /// annotation is missing, malformed, or off its continuous place (the
+    /// header's EDF+C is then wrong, and [`Edf::open`] reads the file as
+    /// discontinuous or refuses it).
+    pub fn check_records(&self, start: u64, end: u64) -> Result<(), Error> {
+        if !self.lazy {
+            return Ok(());
+        }
+        let Some(signal) = self.header.annotation_signals().next() else {
+            return Ok(());
+        };
+        let duration = self.header.record_duration_s;
+        for record in start..end.min(self.records) {
+            let onset = self.time_keeping_onset(record, signal)?;
+            let expected = self.start_offset_s + record as f64 * duration;
+            if (onset - expected).abs() > ONSET_TOLERANCE_S {
+                return Err(Error::Record {
+                    path: self.path.clone(),
+                    record,
+                    offset: self.record_offset(record),
+                    reason: format!(
+                        "record starts at {onset} s, where an EDF+C (continuous) file puts it at \
+                         {expected} s: the records are not contiguous though the header says so"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Reads the annotation signals of every record: record onsets (EDF+)
@@ -546,6 +689,17 @@ impl Edf {
     }
 }
 
+/// How much of the annotation signals an opening reads.
+#[derive(Clone, Copy)]
+enum Reading {
+    /// Every record ([`Edf::open`]).
+    Every,
+    /// The first and last record of an EDF+C file ([`Edf::open_lazily`]).
+    Ends,
+    /// None ([`Edf::open_without_annotations`]).
+    None,
+}
+
 /// Complete records in a file of `len` bytes, with a warning when the file
 /// is shorter or longer than the header announces.
 fn complete_records(
@@ -625,5 +779,117 @@ fn decode_i24<T>(bytes: &[u8], out: &mut [T], f: impl Fn(i32) -> T) {
         // Place the 24 bits in the top of an i32, then shift back with sign.
         let v = i32::from_le_bytes([0, c[0], c[1], c[2]]) >> 8;
         *o = f(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FileSpec, SignalSpec, StartTime, Writer};
+
+    /// An EDF+C file of `records` 1 s records of one 10 Hz signal, with an
+    /// annotation long enough that every record's annotation signal has
+    /// room for a rewritten time-keeping onset.
+    fn edf_plus_c(records: u64) -> Vec<u8> {
+        let start = StartTime {
+            year: 2024,
+            month: 1,
+            day: 2,
+            hour: 3,
+            minute: 4,
+            second: 5,
+        };
+        let mut spec = FileSpec::new(Format::Edf, true, start, 1.0);
+        spec.records = records;
+        spec.signals = vec![SignalSpec::new("Cz", "uV", -100.0, 100.0, Format::Edf, 10)];
+        let note = Annotation {
+            onset_s: 0.5,
+            duration_s: None,
+            text: "a text long enough to leave room".to_string(),
+        };
+        let mut writer = Writer::new(Vec::new(), &spec, &[note]).expect("spec");
+        for _ in 0..records {
+            writer.write_record(&[vec![0.0; 10]]).expect("record");
+        }
+        writer.finish().expect("finish")
+    }
+
+    /// Rewrites the time-keeping onset `+from` as `+to` (the bytes after it
+    /// are padding).
+    fn retime(bytes: &mut [u8], from: &str, to: &str) {
+        let old = format!("+{from}\x14\x14\0");
+        let new = format!("+{to}\x14\x14\0");
+        let at = bytes
+            .windows(old.len())
+            .position(|w| w == old.as_bytes())
+            .expect("time-keeping TAL");
+        assert!(bytes[at + old.len()..at + new.len()]
+            .iter()
+            .all(|&b| b == 0));
+        bytes[at..at + new.len()].copy_from_slice(new.as_bytes());
+    }
+
+    #[test]
+    fn lazy_opening_of_a_continuous_file_matches_the_full_one() {
+        let bytes = edf_plus_c(5);
+        let full = Edf::from_bytes(bytes.clone(), "c.edf").expect("valid");
+        let lazy = Edf::from_bytes_lazily(bytes, "c.edf").expect("valid");
+        assert_eq!(lazy.header(), full.header());
+        assert_eq!(lazy.records(), full.records());
+        assert!(lazy.is_continuous());
+        assert_eq!(lazy.start_offset_s(), full.start_offset_s());
+        assert_eq!(lazy.record_onset_s(3), full.record_onset_s(3));
+        assert!(lazy.annotations().is_empty());
+        assert_eq!(full.annotations().len(), 1);
+        lazy.check_records(0, 5).expect("contiguous records");
+    }
+
+    #[test]
+    fn lazy_opening_reads_every_record_when_the_last_is_out_of_place() {
+        // A gap before the last record: the ends disagree with continuity,
+        // so the lazy opening falls back to reading every record and finds
+        // what the full opening finds.
+        let mut bytes = edf_plus_c(4);
+        retime(&mut bytes, "3", "4.5");
+        let full = Edf::from_bytes(bytes.clone(), "c.edf").expect("valid");
+        let lazy = Edf::from_bytes_lazily(bytes, "c.edf").expect("valid");
+        assert_eq!(lazy.header().variant, Variant::Discontinuous);
+        assert_eq!(lazy.gaps(), full.gaps());
+        assert_eq!(lazy.warnings(), full.warnings());
+        assert_eq!(lazy.gaps().len(), 1);
+    }
+
+    #[test]
+    fn a_displaced_middle_record_of_an_edf_plus_c_file_is_caught_when_read() {
+        // Record 2 starts 0.5 s late and record 3 where continuity puts it,
+        // so record 3 overlaps record 2: the full opening refuses the file;
+        // the lazy one sees consistent ends and must catch record 2 when
+        // its samples are read, not trust it.
+        let mut bytes = edf_plus_c(4);
+        retime(&mut bytes, "2", "2.5");
+        let refused = Edf::from_bytes(bytes.clone(), "c.edf").expect_err("overlap");
+        assert!(refused
+            .to_string()
+            .contains("before the previous record ends"));
+        let lazy = Edf::from_bytes_lazily(bytes, "c.edf").expect("ends agree");
+        lazy.check_records(0, 2)
+            .expect("records 0 and 1 are in place");
+        let e = lazy.check_records(1, 3).expect_err("record 2 is displaced");
+        assert!(matches!(e, Error::Record { record: 2, .. }), "{e}");
+        assert!(e.to_string().contains("not contiguous"), "{e}");
+    }
+
+    #[test]
+    fn a_malformed_time_keeping_annotation_is_caught_when_read() {
+        let mut bytes = edf_plus_c(4);
+        let at = bytes
+            .windows(5)
+            .position(|w| w == b"+1\x14\x14\0")
+            .expect("time-keeping TAL");
+        bytes[at] = b'x';
+        assert!(Edf::from_bytes(bytes.clone(), "c.edf").is_err());
+        let lazy = Edf::from_bytes_lazily(bytes, "c.edf").expect("ends are valid");
+        let e = lazy.check_records(1, 2).expect_err("record 1 is damaged");
+        assert!(matches!(e, Error::Record { record: 1, .. }), "{e}");
     }
 }

@@ -280,15 +280,11 @@ impl Source {
             reason,
         };
         let full = dataset.root_of(&r.path);
-        // Discovery has read the annotations and found the gaps; a file
-        // without gaps needs its header only, which spares reading the
-        // annotation bytes of every record again.
-        let opened = if r.gaps.is_empty() {
-            edf::Edf::open_without_annotations(&full)
-        } else {
-            edf::Edf::open(&full)
-        };
-        let file = opened.map_err(|e| fail(without_path(&e, &full)))?;
+        // The events are known already; the lazy opening reads the first
+        // and last record's time-keeping annotations of an EDF+C file (all
+        // of them for EDF+D), and `decode` checks those of the records it
+        // reads: a few pages of the file instead of every one.
+        let file = edf::Edf::open_lazily(&full).map_err(|e| fail(without_path(&e, &full)))?;
         let h = file.header();
         let signals: Vec<usize> = h.data_signals().collect();
         let channels = signals
@@ -394,6 +390,14 @@ impl Source {
                         records = Some(records.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
                     }
                     samples.push(out);
+                }
+                // Samples from records whose time-keeping contradicts the
+                // header's continuity would sit at the wrong time.
+                if let Some((a, b)) = records {
+                    file.check_records(a, b).map_err(|e| ReadError {
+                        path: path.clone(),
+                        reason: without_path(&e, full),
+                    })?;
                 }
                 let record_bytes = h.record_bytes() as u64;
                 let span = records.map_or((0, 0), |(a, b)| {

@@ -258,3 +258,128 @@ fn an_unreadable_recording_fails_only_its_own_windows() {
     }
     assert!(ok > 20);
 }
+
+/// A BIDS dataset of one EDF+C recording of four 1 s records at 100 Hz
+/// with an events.tsv, whose record 2 starts 0.5 s late so that record 3
+/// overlaps it: the header's continuity is wrong in the middle of the
+/// file only.
+fn write_bids_with_displaced_record(root: &Path) {
+    use edf::{Annotation, FileSpec, Format, SignalSpec, StartTime, Writer};
+    let start = StartTime {
+        year: 2024,
+        month: 1,
+        day: 2,
+        hour: 3,
+        minute: 4,
+        second: 5,
+    };
+    let mut spec = FileSpec::new(Format::Edf, true, start, 1.0);
+    spec.records = 4;
+    spec.signals = vec![SignalSpec::new("Cz", "uV", -500.0, 500.0, Format::Edf, 100)];
+    // A long annotation gives every record's annotation signal room for
+    // the longer onset written below.
+    let note = Annotation {
+        onset_s: 0.5,
+        duration_s: None,
+        text: "room for a longer onset".to_string(),
+    };
+    let mut writer = Writer::new(Vec::new(), &spec, &[note]).unwrap();
+    for _ in 0..4 {
+        writer.write_record(&[vec![0.0; 100]]).unwrap();
+    }
+    let mut bytes = writer.finish().unwrap();
+    let at = bytes
+        .windows(5)
+        .position(|w| w == b"+2\x14\x14\0")
+        .expect("time-keeping TAL");
+    bytes[at..at + 7].copy_from_slice(b"+2.5\x14\x14\0");
+    let eeg = root.join("sub-01").join("eeg");
+    std::fs::create_dir_all(&eeg).unwrap();
+    std::fs::write(eeg.join("sub-01_task-x_eeg.edf"), bytes).unwrap();
+    std::fs::write(
+        eeg.join("sub-01_task-x_events.tsv"),
+        "onset\tduration\ttrial_type\n0.5\t0\ta\n2.5\t0\ta\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_displaced_edf_plus_c_record_fails_its_windows_when_discovery_skipped_it() {
+    // Regression guard for lazy discovery: with every record checked, the
+    // file is unreadable; with only its ends checked, the window in the
+    // displaced record must fail when decoded instead of being trusted.
+    let dir = tempfile::tempdir().unwrap();
+    write_bids_with_displaced_record(dir.path());
+    let every = discover(dir.path(), &DiscoverConfig::default()).unwrap();
+    assert!(every.recordings.is_empty());
+    assert_eq!(every.unreadable.len(), 1);
+
+    let lazy = DiscoverConfig {
+        read_every_record: false,
+        ..DiscoverConfig::default()
+    };
+    let dataset = discover(dir.path(), &lazy).unwrap();
+    assert_eq!(dataset.recordings.len(), 1);
+    assert_eq!(dataset.recordings[0].format, "EDF+C");
+    let source = WindowSource::Events {
+        offset_s: (-0.2, 0.3),
+        classes: None,
+    };
+    let w = windows(&dataset, &source);
+    assert_eq!(w.windows.len(), 2);
+    let decoded = map_windows(&dataset, &w, &[0, 1], &ReadConfig::default(), |s| {
+        s.samples[0].len()
+    });
+    assert_eq!(decoded[0], Ok(50));
+    let e = decoded[1].as_ref().expect_err("record 2 is displaced");
+    assert!(e.reason.contains("not contiguous"), "{e}");
+}
+
+#[test]
+fn an_unreadable_events_tsv_falls_back_to_the_annotations_after_a_lazy_opening() {
+    // Lazy discovery skips the annotations of recordings with an
+    // events.tsv; when that table cannot be read, the annotations must
+    // still become the events, as with every record read.
+    use edf::{Annotation, FileSpec, Format, SignalSpec, StartTime, Writer};
+    let dir = tempfile::tempdir().unwrap();
+    let start = StartTime {
+        year: 2024,
+        month: 1,
+        day: 2,
+        hour: 3,
+        minute: 4,
+        second: 5,
+    };
+    let mut spec = FileSpec::new(Format::Edf, true, start, 1.0);
+    spec.records = 3;
+    spec.signals = vec![SignalSpec::new("Cz", "uV", -500.0, 500.0, Format::Edf, 100)];
+    let note = Annotation {
+        onset_s: 1.5,
+        duration_s: None,
+        text: "stimulus".to_string(),
+    };
+    let mut writer = Writer::new(Vec::new(), &spec, &[note]).unwrap();
+    for _ in 0..3 {
+        writer.write_record(&[vec![0.0; 100]]).unwrap();
+    }
+    let eeg = dir.path().join("sub-01").join("eeg");
+    std::fs::create_dir_all(&eeg).unwrap();
+    std::fs::write(eeg.join("sub-01_task-x_eeg.edf"), writer.finish().unwrap()).unwrap();
+    std::fs::write(
+        eeg.join("sub-01_task-x_events.tsv"),
+        "onset\tduration\ttrial_type\nsoon\t0\ta\n",
+    )
+    .unwrap();
+
+    for read_every_record in [true, false] {
+        let config = DiscoverConfig {
+            read_every_record,
+            ..DiscoverConfig::default()
+        };
+        let dataset = discover(dir.path(), &config).unwrap();
+        assert_eq!(dataset.unreadable.len(), 1, "{read_every_record}");
+        let events = &dataset.recordings[0].events;
+        assert_eq!(events.len(), 1, "{read_every_record}");
+        assert_eq!(events[0].label, "stimulus");
+    }
+}

@@ -20,7 +20,7 @@ use preflight::sample::{SampleConfig, SampleSize};
 use preflight::window::{ClassMap, FixedLabel, WindowSource};
 
 use crate::cli::{AuditArgs, AuditRunArgs, AuditSource};
-use crate::commands::inspect::load;
+use crate::commands::inspect::load_with;
 use crate::output::write_atomic;
 use crate::Outcome;
 
@@ -48,7 +48,8 @@ struct Settings {
 /// Runs `audit`.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let settings = settings(args)?;
-    let dataset = load(&args.dataset)?;
+    // The audit decodes a sample: records are checked as they are read.
+    let dataset = load_with(&args.dataset, false)?;
     let report = run_audit(&dataset, &settings.config);
     let written = write_outputs(
         &dataset,

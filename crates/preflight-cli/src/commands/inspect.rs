@@ -32,8 +32,17 @@ pub fn run(args: &InspectArgs) -> Result<Outcome> {
     })
 }
 
-/// Turns the dataset arguments into a config and discovers the dataset.
+/// Turns the dataset arguments into a config and discovers the dataset,
+/// checking every data record of every EDF+/BDF+ file.
 pub fn load(args: &DatasetArgs) -> Result<Dataset> {
+    load_with(args, true)
+}
+
+/// As [`load`]; with `read_every_record` false, recordings whose events
+/// come from an `events.tsv` have only their first and last record checked
+/// now, and the others when they are decoded
+/// ([`DiscoverConfig::read_every_record`]).
+pub fn load_with(args: &DatasetArgs, read_every_record: bool) -> Result<Dataset> {
     let subject_pattern = match &args.subject_pattern {
         Some(p) => {
             let re = regex::Regex::new(p)
@@ -48,6 +57,7 @@ pub fn load(args: &DatasetArgs) -> Result<Dataset> {
     let config = DiscoverConfig {
         subject_pattern,
         label_column: args.label_column.clone(),
+        read_every_record,
     };
     // Every discovery error names its file already.
     let dataset = dataset::discover(&args.path, &config)?;

@@ -210,7 +210,11 @@ fn hf_ratio(psd: &Psd, mains_hz: &[f64]) -> Option<f32> {
     }
     let near_line = |f: f64| {
         mains_hz.iter().any(|&m| {
-            let k = (f / m).round().max(1.0);
+            // `f / m` is positive: truncating `+ 0.5` rounds it as
+            // `round` does, without the library call `round` is on
+            // baseline x86-64 (this runs per bin of every window's
+            // spectrum).
+            let k = ((f / m + 0.5) as u64).max(1) as f64;
             (f - k * m).abs() <= LINE_GUARD_HZ
         })
     };

@@ -16,7 +16,8 @@
 //!    and judged against the sample's yardstick, which gives each finding
 //!    its extent in time;
 //! 6. the exclusion plan at the level asked ([`plan`]);
-//! 7. normalization statistics of the clean data ([`normalize`]), on the
+//! 7. normalization statistics of the clean data ([`normalize`]), gathered
+//!    in the sample pass and finished once the plan is known, on the
 //!    sample (which represents the dataset; the confirmation windows would
 //!    over-weight the implicated recordings), and the class balance
 //!    ([`crate::balance`]) of all windows.
@@ -47,7 +48,7 @@ use detect::{DetectConfig, Reference};
 use features::{ChannelFeatures, FeatureMaker, FeatureTable};
 use figures::Figures;
 use finding::{Finding, FindingConfig};
-use normalize::{normalization_and_histograms, ChannelNormalization};
+use normalize::{ChannelNormalization, NormalizationSums};
 use plan::{ExcludeLevel, Exclusions};
 use spectra::SpectrumSums;
 
@@ -330,6 +331,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         config,
         &maker,
         &mut measured_so_far,
+        true,
     );
     let reference = Reference::of(&table, &config.detect);
     tracing::info!("sample measured: {:.3} s", clock.elapsed().as_secs_f64());
@@ -365,6 +367,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
             config,
             &maker,
             &mut measured_so_far,
+            false,
         );
         table = merge_tables(table, more);
         outliers = reference.outliers(&table, &config.detect);
@@ -381,6 +384,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         spectra,
         spans,
         mut problems,
+        normalization: sums,
     } = measured_so_far;
     let (line_noise, mains_hz) = mains_lines(&windows, &spectra, &config.line, &mut notes);
     notes.extend(offsets_note(&table));
@@ -409,10 +413,11 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
                 finding_pairs.contains(&(recording, channel))
             })
     };
-    let (normalization, histograms, errors) = normalization_and_histograms(
+    // The sample pass gathered the statistics; only the windows the plan
+    // excludes or flags are decoded again.
+    let (normalization, histograms, errors) = sums.finish(
         dataset,
         &windows,
-        &sample.windows,
         &config.read,
         |window, channel| exclusions.is_excluded(&windows, window, channel),
         is_flagged,
@@ -512,7 +517,9 @@ fn window_lengths(dataset: &Dataset, windows: &Windows, config: &AuditConfig) ->
 }
 
 /// Features of the windows `indices`, with the spectra summed per
-/// recording × channel into `spectra`.
+/// recording × channel into `spectra`, and with `normalize` the
+/// normalization sums of the windows.
+#[allow(clippy::too_many_arguments)]
 fn measure(
     dataset: &Dataset,
     windows: &Windows,
@@ -520,16 +527,19 @@ fn measure(
     config: &AuditConfig,
     maker: &FeatureMaker,
     so_far: &mut Measured,
+    normalize: bool,
 ) -> FeatureTable {
     let Measured {
         spectra,
         spans,
         problems,
+        normalization,
     } = so_far;
     type Acc = (
         Vec<(usize, Vec<(String, ChannelFeatures)>)>,
         SpectrumSums,
         Spans,
+        NormalizationSums,
     );
     let (acc, errors): (Acc, _) = fold_windows(
         dataset,
@@ -543,6 +553,9 @@ fn measure(
             let row = maker.window_and_spectra(s, |channel, psd| sums.add(recording, channel, psd));
             acc.0.push((s.index, row));
             acc.2.entry(recording).or_default().push(s.span);
+            if normalize {
+                acc.3.add(s);
+            }
         },
         |total: &mut Acc, part: Acc| {
             total.0.extend(part.0);
@@ -550,15 +563,17 @@ fn measure(
             for (r, v) in part.2 {
                 total.2.entry(r).or_default().extend(v);
             }
+            total.3.merge(part.3);
         },
     );
     problems.extend(errors.into_iter().map(|e| ReadProblem {
         recording: e.path.display().to_string(),
         reason: e.reason,
     }));
-    let (mut rows, sums, new_spans) = acc;
+    let (mut rows, sums, new_spans, norm) = acc;
     rows.sort_by_key(|(w, _)| *w);
     spectra.merge(sums);
+    normalization.merge(norm);
     for (r, v) in new_spans {
         spans.entry(r).or_default().extend(v);
     }
@@ -571,6 +586,7 @@ struct Measured {
     spectra: SpectrumSums,
     spans: Spans,
     problems: Vec<ReadProblem>,
+    normalization: NormalizationSums,
 }
 
 /// Byte ranges decoded, per recording.

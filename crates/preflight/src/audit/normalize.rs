@@ -1,10 +1,12 @@
 //! What to normalize with: per-channel statistics of the clean data, and
 //! how badly the outliers would have squashed it.
 //!
-//! The windows measured (the sample, or every window with `--full`) are
-//! decoded once more and every finite sample is fed to the moments of all
-//! samples and to the moments and quantile sketch of the clean ones (those
-//! the exclusion plan keeps). Mean and standard deviation come from
+//! The windows measured (the sample, or every window with `--full`) feed,
+//! in the pass that measures their features, the moments, histogram and
+//! sketch of all samples and the moments of each window
+//! ([`NormalizationSums`]); once the exclusion plan is known, those give
+//! the statistics of the clean samples (those the plan keeps), with only
+//! the flagged or excluded windows decoded again. Mean and standard deviation come from
 //! [`Moments`] (exact, numerically stable), median and IQR from the
 //! [`QuantileSketch`] (within its relative accuracy, 0.5% by default).
 //!
@@ -63,38 +65,246 @@ pub struct ChannelNormalization {
     pub clean_share: Option<f64>,
 }
 
-struct Acc {
+/// What the measuring pass keeps of one channel (by name, across
+/// recordings) for its normalization: the statistics of every sample,
+/// which need no plan, and the moments of each window, from which the
+/// clean ones are combined once the plan is known.
+struct ChannelSums {
     unit: String,
-    clean_hist: AmplitudeHistogram,
-    flagged_hist: AmplitudeHistogram,
+    /// Every sample measured, outliers included.
     all: Moments,
-    clean: Moments,
-    clean_sketch: QuantileSketch,
+    /// Amplitude histogram of every sample.
+    hist: AmplitudeHistogram,
+    /// Sketch of every sample.
+    sketch: QuantileSketch,
+    /// Moments of each window's samples, by window index.
+    cells: Vec<(usize, Moments)>,
 }
 
-impl Default for Acc {
+impl Default for ChannelSums {
     fn default() -> Self {
-        Acc {
+        ChannelSums {
             unit: String::new(),
-            clean_hist: AmplitudeHistogram::new(),
-            flagged_hist: AmplitudeHistogram::new(),
+            hist: AmplitudeHistogram::new(),
             all: Moments::new(),
-            clean: Moments::new(),
-            clean_sketch: QuantileSketch::new(),
+            sketch: QuantileSketch::new(),
+            cells: Vec::new(),
         }
     }
 }
 
-impl Acc {
-    fn merge(&mut self, other: Acc) {
+impl ChannelSums {
+    fn merge(&mut self, other: ChannelSums) {
         if self.unit.is_empty() {
             self.unit = other.unit;
         }
-        self.clean_hist.merge(&other.clean_hist);
-        self.flagged_hist.merge(&other.flagged_hist);
         self.all.merge(&other.all);
-        self.clean.merge(&other.clean);
-        self.clean_sketch.merge(&other.clean_sketch);
+        self.hist.merge(&other.hist);
+        self.sketch.merge(&other.sketch);
+        self.cells.extend(other.cells);
+    }
+}
+
+/// The normalization statistics of the measured windows before the
+/// exclusion plan is known, gathered in the same pass as the features.
+///
+/// Every sample goes once into the per-channel moments, amplitude
+/// histogram and quantile sketch of all samples, and each window ×
+/// channel keeps its own moments. Once the plan is known,
+/// [`NormalizationSums::finish`] combines the moments of the clean
+/// windows, and takes the clean histogram and sketch as those of all
+/// samples less those of the flagged or excluded windows, which it decodes
+/// again: only those, a small part of the sample, because histograms and
+/// sketches hold integer counts and subtract exactly. The result equals a
+/// second pass over the clean samples: counts, histograms, medians and
+/// IQRs exactly, means and standard deviations within float rounding (the
+/// clean moments are merged per window instead of pushed sample by
+/// sample).
+///
+/// Memory: the moments of one window × channel (72 bytes) per measured
+/// cell, beside the feature table's own row for it.
+#[derive(Default)]
+pub struct NormalizationSums {
+    channels: BTreeMap<String, ChannelSums>,
+}
+
+impl NormalizationSums {
+    /// Adds one decoded window.
+    pub fn add(&mut self, s: &WindowSignals<'_>) {
+        for (info, samples) in s.channels.iter().zip(s.samples) {
+            // Looked up before inserting: the name is cloned once per
+            // channel of the dataset, not once per window.
+            let c = match self.channels.get_mut(&info.name) {
+                Some(c) => c,
+                None => self.channels.entry(info.name.clone()).or_default(),
+            };
+            if c.unit.is_empty() {
+                c.unit = info.unit.clone();
+            }
+            let cell = Moments::of(samples);
+            c.all.merge(&cell);
+            c.hist.push(samples);
+            c.sketch.push(samples);
+            c.cells.push((s.index, cell));
+        }
+    }
+
+    /// Adds the sums of other windows.
+    pub fn merge(&mut self, other: NormalizationSums) {
+        for (name, c) in other.channels {
+            self.channels.entry(name).or_default().merge(c);
+        }
+    }
+
+    /// The normalization and the amplitude histograms once the plan is
+    /// known: `is_excluded(window index, channel name)` tells the samples
+    /// left out of the clean statistics, `is_flagged` those that go to the
+    /// flagged histogram instead of the clean one. The windows with such a
+    /// cell are decoded again from `dataset`; errors in doing so are
+    /// returned (the same windows decoded in the measuring pass, so an
+    /// error means a file changed in between, and the clean histogram and
+    /// sketch then still hold that window's samples). Channels come out
+    /// in name order.
+    pub fn finish<E, F>(
+        self,
+        dataset: &Dataset,
+        windows: &Windows,
+        config: &ReadConfig,
+        is_excluded: E,
+        is_flagged: F,
+    ) -> (
+        Vec<ChannelNormalization>,
+        Vec<ChannelHistograms>,
+        Vec<ReadError>,
+    )
+    where
+        E: Fn(usize, &str) -> bool + Sync,
+        F: Fn(usize, &str) -> bool + Sync,
+    {
+        // The windows that hold a flagged or excluded cell.
+        let mut special: Vec<usize> = self
+            .channels
+            .iter()
+            .flat_map(|(name, c)| {
+                c.cells
+                    .iter()
+                    .filter(|(w, _)| is_excluded(*w, name) || is_flagged(*w, name))
+                    .map(|(w, _)| *w)
+            })
+            .collect();
+        special.sort_unstable();
+        special.dedup();
+
+        // Their flagged histograms and excluded sketches, to take out.
+        type Parts = BTreeMap<String, (AmplitudeHistogram, QuantileSketch)>;
+        let fold = |acc: &mut Parts, s: &WindowSignals<'_>| {
+            for (info, samples) in s.channels.iter().zip(s.samples) {
+                let flagged = is_flagged(s.index, &info.name);
+                let excluded = is_excluded(s.index, &info.name);
+                if !(flagged || excluded) {
+                    continue;
+                }
+                let (hist, sketch) = acc
+                    .entry(info.name.clone())
+                    .or_insert_with(|| (AmplitudeHistogram::new(), QuantileSketch::new()));
+                if flagged {
+                    hist.push(samples);
+                }
+                if excluded {
+                    sketch.push(samples);
+                }
+            }
+        };
+        let merge = |total: &mut Parts, part: Parts| {
+            for (name, (h, q)) in part {
+                let (th, tq) = total
+                    .entry(name)
+                    .or_insert_with(|| (AmplitudeHistogram::new(), QuantileSketch::new()));
+                th.merge(&h);
+                tq.merge(&q);
+            }
+        };
+        let (parts, errors) = fold_windows(
+            dataset,
+            windows,
+            &special,
+            config,
+            BTreeMap::new,
+            fold,
+            merge,
+        );
+
+        // Per channel: the clean moments merged in window order, the clean
+        // histogram and sketch by subtraction.
+        let mut histograms = Vec::with_capacity(self.channels.len());
+        let channels = self
+            .channels
+            .into_iter()
+            .map(|(channel, mut c)| {
+                c.cells.sort_by_key(|(w, _)| *w);
+                let mut clean = Moments::new();
+                for (w, m) in &c.cells {
+                    if !is_excluded(*w, &channel) {
+                        clean.merge(m);
+                    }
+                }
+                let (mut clean_hist, mut flagged_hist) = (c.hist, AmplitudeHistogram::new());
+                let mut clean_sketch = c.sketch;
+                if let Some((flagged, excluded)) = parts.get(&channel) {
+                    clean_hist.subtract(flagged);
+                    flagged_hist = flagged.clone();
+                    clean_sketch.subtract(excluded);
+                }
+                histograms.push(ChannelHistograms {
+                    channel: channel.clone(),
+                    clean: clean_hist,
+                    flagged: flagged_hist,
+                });
+                statistics(channel, c.unit, &c.all, &clean, &clean_sketch)
+            })
+            .collect();
+        (channels, histograms, errors)
+    }
+}
+
+/// The normalization of one channel from the moments of all its samples
+/// and the moments and sketch of its clean ones.
+fn statistics(
+    channel: String,
+    unit: String,
+    all: &Moments,
+    clean: &Moments,
+    clean_sketch: &QuantileSketch,
+) -> ChannelNormalization {
+    let std = clean.std(0);
+    let std_all = all.std(0);
+    let range_all = match (all.min(), all.max()) {
+        (Some(lo), Some(hi)) if hi > lo => Some(hi - lo),
+        _ => None,
+    };
+    let central = match (clean_sketch.quantile(0.005), clean_sketch.quantile(0.995)) {
+        (Some(lo), Some(hi)) => Some(hi - lo),
+        _ => None,
+    };
+    ChannelNormalization {
+        channel,
+        unit,
+        samples: clean.count(),
+        mean: clean.mean(),
+        std,
+        median: clean_sketch.quantile(0.5),
+        iqr: clean_sketch.iqr(),
+        samples_all: all.count(),
+        mean_all: all.mean(),
+        std_all,
+        compression: match (std_all, std) {
+            (Some(all), Some(clean)) if clean > 0.0 => Some(all / clean),
+            _ => None,
+        },
+        clean_share: match (central, range_all) {
+            (Some(c), Some(r)) => Some((c / r).min(1.0)),
+            _ => None,
+        },
     }
 }
 
@@ -119,7 +329,10 @@ where
 /// As [`normalization`], with the amplitude histograms of each channel
 /// on the way: the samples of windows where `is_flagged(window index,
 /// channel name)` go to the flagged histogram, the others to the clean
-/// one.
+/// one. The windows are decoded once into [`NormalizationSums`], then the
+/// flagged or excluded ones once more by [`NormalizationSums::finish`]; a
+/// caller that decodes the windows anyway feeds the sums from its own
+/// pass instead.
 pub fn normalization_and_histograms<E, F>(
     dataset: &Dataset,
     windows: &Windows,
@@ -136,83 +349,18 @@ where
     E: Fn(usize, &str) -> bool + Sync,
     F: Fn(usize, &str) -> bool + Sync,
 {
-    let fold = |acc: &mut BTreeMap<String, Acc>, s: &WindowSignals<'_>| {
-        for (info, samples) in s.channels.iter().zip(s.samples) {
-            let a = acc.entry(info.name.clone()).or_default();
-            if a.unit.is_empty() {
-                a.unit = info.unit.clone();
-            }
-            a.all.push(samples);
-            if is_flagged(s.index, &info.name) {
-                a.flagged_hist.push(samples);
-            } else {
-                a.clean_hist.push(samples);
-            }
-            if !is_excluded(s.index, &info.name) {
-                a.clean.push(samples);
-                a.clean_sketch.push(samples);
-            }
-        }
-    };
-    let merge = |total: &mut BTreeMap<String, Acc>, part: BTreeMap<String, Acc>| {
-        for (name, a) in part {
-            total.entry(name).or_default().merge(a);
-        }
-    };
-    let (accs, errors) = fold_windows(
+    let (sums, mut errors) = fold_windows(
         dataset,
         windows,
         indices,
         config,
-        BTreeMap::new,
-        fold,
-        merge,
+        NormalizationSums::default,
+        |sums: &mut NormalizationSums, s| sums.add(s),
+        NormalizationSums::merge,
     );
-
-    let mut histograms = Vec::with_capacity(accs.len());
-    let channels = accs
-        .into_iter()
-        .map(|(channel, a)| {
-            histograms.push(ChannelHistograms {
-                channel: channel.clone(),
-                clean: a.clean_hist,
-                flagged: a.flagged_hist,
-            });
-            let std = a.clean.std(0);
-            let std_all = a.all.std(0);
-            let range_all = match (a.all.min(), a.all.max()) {
-                (Some(lo), Some(hi)) if hi > lo => Some(hi - lo),
-                _ => None,
-            };
-            let central = match (
-                a.clean_sketch.quantile(0.005),
-                a.clean_sketch.quantile(0.995),
-            ) {
-                (Some(lo), Some(hi)) => Some(hi - lo),
-                _ => None,
-            };
-            ChannelNormalization {
-                channel,
-                unit: a.unit,
-                samples: a.clean.count(),
-                mean: a.clean.mean(),
-                std,
-                median: a.clean_sketch.quantile(0.5),
-                iqr: a.clean_sketch.iqr(),
-                samples_all: a.all.count(),
-                mean_all: a.all.mean(),
-                std_all,
-                compression: match (std_all, std) {
-                    (Some(all), Some(clean)) if clean > 0.0 => Some(all / clean),
-                    _ => None,
-                },
-                clean_share: match (central, range_all) {
-                    (Some(c), Some(r)) => Some((c / r).min(1.0)),
-                    _ => None,
-                },
-            }
-        })
-        .collect();
+    let (channels, histograms, more) =
+        sums.finish(dataset, windows, config, is_excluded, is_flagged);
+    errors.extend(more);
     (channels, histograms, errors)
 }
 

@@ -106,7 +106,13 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
             (None, None) => String::new(),
         }
     };
-    let (mut recordings, bad) = folder::open_all(root, &files, subject_of);
+    // A recording with an events.tsv needs no annotations; unless asked to
+    // check every record now, it is opened lazily and its records are
+    // checked when read.
+    let lazily = |path: &Path| {
+        !config.read_every_record && sidecar(path, "events.tsv").is_some_and(|p| p.is_file())
+    };
+    let (mut recordings, bad) = folder::open_all(root, &files, subject_of, lazily);
     unreadable.extend(bad);
 
     // Sidecars.
@@ -114,6 +120,14 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
         let path = root.join(&r.path);
         if let Err(e) = read_events(&path, r, config) {
             unreadable.push(sidecar_problem(e, root));
+            // Opened lazily for its events.tsv, the recording has no
+            // annotations yet; with the table unreadable they are its events.
+            if lazily(&path) {
+                if let Ok(full) = super::open_recording(&path, &r.path) {
+                    r.events = full.events;
+                    r.events_source = full.events_source;
+                }
+            }
         }
         if let Err(e) = read_channels(&path, r) {
             unreadable.push(sidecar_problem(e, root));

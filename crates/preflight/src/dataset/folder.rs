@@ -11,8 +11,8 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::{
-    bids, is_edf_or_bdf, open_recording, reason_without_path, relative, Dataset, DiscoverConfig,
-    Layout, Recording, Unreadable,
+    bids, is_edf_or_bdf, open_recording, reason_without_path, recording::open_recording_with,
+    relative, Dataset, DiscoverConfig, Layout, Recording, Unreadable,
 };
 use crate::error::Error;
 
@@ -41,7 +41,8 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
             reason: "no .edf or .bdf files, no X.npy, and no BIDS sub-* folders found".into(),
         });
     }
-    let (recordings, bad) = open_all(root, &files, |rel| subject_of(rel, root, config));
+    // Events are the files' annotations: every record is read.
+    let (recordings, bad) = open_all(root, &files, |rel| subject_of(rel, root, config), |_| false);
     unreadable.extend(bad);
     Ok(Dataset {
         root: root.to_path_buf(),
@@ -122,18 +123,20 @@ fn unsupported_format(path: &Path) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
-/// Opens files in parallel; returns recordings in file order and the files
-/// that failed.
+/// Opens files in parallel, those where `lazily(path)` holds with
+/// [`edf::Edf::open_lazily`]; returns recordings in file order and the
+/// files that failed.
 pub(crate) fn open_all(
     root: &Path,
     files: &[PathBuf],
     subject: impl Fn(&Path) -> String + Sync,
+    lazily: impl Fn(&Path) -> bool + Sync,
 ) -> (Vec<Recording>, Vec<Unreadable>) {
     let results: Vec<_> = files
         .par_iter()
         .map(|path| {
             let rel = relative(path, root);
-            open_recording(path, &rel)
+            open_recording_with(path, &rel, lazily(path))
                 .map(|mut r| {
                     r.subject = subject(&rel);
                     bids::fill_entities(&mut r);

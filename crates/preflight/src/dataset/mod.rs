@@ -4,7 +4,9 @@
 //! [`discover`] accepts a BIDS EEG/iEEG folder ([`bids`]), a plain folder of
 //! EDF/BDF files ([`folder`]), a single EDF/BDF file, or a NumPy dataset
 //! ([`numpy`]). It reads headers and annotations only, never samples, so it
-//! is fast at any dataset size. A file that cannot be read becomes an
+//! is fast at any dataset size; with [`DiscoverConfig::read_every_record`]
+//! off, it skips the annotations that a BIDS `events.tsv` makes
+//! unnecessary. A file that cannot be read becomes an
 //! [`Unreadable`] entry with its reason, and the rest of the dataset loads.
 
 pub mod bids;
@@ -47,6 +49,14 @@ pub struct DiscoverConfig {
     pub subject_pattern: Option<regex::Regex>,
     /// Column of `events.tsv` holding the event label.
     pub label_column: String,
+    /// Read the time-keeping annotation of every data record of every
+    /// EDF+/BDF+ file now (the default), which proves each EDF+C file
+    /// continuous before anything is decoded. When false, a BIDS recording
+    /// with an `events.tsv` is opened with [`edf::Edf::open_lazily`]: only
+    /// its first and last record are checked here, and the records in
+    /// between when they are decoded ([`crate::read`]). A sampled reader
+    /// then touches a few pages of each file instead of all of them.
+    pub read_every_record: bool,
 }
 
 impl Default for DiscoverConfig {
@@ -54,6 +64,7 @@ impl Default for DiscoverConfig {
         DiscoverConfig {
             subject_pattern: None,
             label_column: "trial_type".to_string(),
+            read_every_record: true,
         }
     }
 }

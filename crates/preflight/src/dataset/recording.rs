@@ -18,6 +18,24 @@ pub fn open_recording(path: &Path, relative: &Path) -> Result<Recording, edf::Er
     Ok(describe(&file, relative))
 }
 
+/// As [`open_recording`], but with [`Edf::open_lazily`] when `lazily`:
+/// for recordings whose events come from a sidecar, so that their
+/// annotations are not needed. The records of an EDF+C file between the
+/// first and the last are then checked when they are read
+/// ([`crate::read`]), not here.
+pub(crate) fn open_recording_with(
+    path: &Path,
+    relative: &Path,
+    lazily: bool,
+) -> Result<Recording, edf::Error> {
+    let file = if lazily {
+        Edf::open_lazily(path)?
+    } else {
+        Edf::open(path)?
+    };
+    Ok(describe(&file, relative))
+}
+
 /// Describes an open file.
 pub(crate) fn describe(file: &Edf, relative: &Path) -> Recording {
     let h = file.header();

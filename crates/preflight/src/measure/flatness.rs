@@ -63,6 +63,14 @@ impl Clipping {
         self.count += digital.len() as u64;
     }
 
+    /// Adds one digital value `n` times: exactly what `n` samples of it
+    /// add to [`Clipping::push_digital`].
+    pub fn push_digital_weighted(&mut self, d: i32, n: u64, digital_min: i32, digital_max: i32) {
+        self.at_min += n * u64::from(d <= digital_min);
+        self.at_max += n * u64::from(d >= digital_max);
+        self.count += n;
+    }
+
     /// Adds physical values with the physical values of the digital limits
     /// (the header's physical minimum and maximum, in the units of the
     /// samples) and the quantisation step `(physical_max - physical_min) /
@@ -214,6 +222,60 @@ impl FlatRuns {
             self.last = x;
             self.count += 1;
         }
+    }
+
+    /// Adds integer samples (digital codes): the same result as
+    /// [`FlatRuns::push`] of them, faster. With a tolerance of 0 (equal
+    /// codes only), stretches of 16 samples in which no sample equals the
+    /// one before, the common case for a live signal, are skipped after one
+    /// vectorised comparison; the state stays in locals.
+    ///
+    /// ```
+    /// use preflight::measure::flatness::FlatRuns;
+    ///
+    /// let codes = [3, 3, 3, 4, 5, 5, 6, 6, 6, 6];
+    /// let mut a = FlatRuns::new(0.0);
+    /// a.push(&codes);
+    /// let mut b = FlatRuns::new(0.0);
+    /// b.push_codes(&codes);
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn push_codes(&mut self, codes: &[i32]) {
+        if self.tolerance != 0.0 || codes.len() < 2 {
+            self.push(codes);
+            return;
+        }
+        // The first code joins the summary so far; the rest compare with
+        // their predecessor exactly.
+        self.push(&codes[..1]);
+        let (mut tail, mut longest, mut head) = (self.tail, self.longest, self.head);
+        let mut head_open = self.head == self.count;
+        const LANES: usize = 16;
+        let pairs = codes.len() - 1;
+        let mut at = 0;
+        while at < pairs {
+            let n = LANES.min(pairs - at);
+            let (prev, next) = (&codes[at..at + n], &codes[at + 1..at + 1 + n]);
+            if n == LANES && !prev.iter().zip(next).any(|(a, b)| a == b) {
+                // No run continues here: the last sample starts a new one.
+                tail = 1;
+                head_open = false;
+            } else {
+                for (a, b) in prev.iter().zip(next) {
+                    let same = a == b;
+                    tail = if same { tail + 1 } else { 1 };
+                    head_open &= same;
+                    head += u64::from(head_open);
+                    longest = longest.max(tail);
+                }
+            }
+            at += n;
+        }
+        self.tail = tail;
+        self.longest = longest;
+        self.head = head;
+        self.count += pairs as u64;
+        self.last = f64::from(codes[pairs]);
     }
 
     /// Appends the samples summarised by `later`, which must follow the
@@ -541,6 +603,37 @@ mod tests {
         c.extend([0, n]);
         c.sort_unstable();
         c
+    }
+
+    #[test]
+    fn integer_runs_equal_the_generic_ones_block_by_block() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for trial in 0..300 {
+            let n = rng.random_range(0..600);
+            // Long changing stretches, planted constant ones, repeats.
+            let mut x: Vec<i32> = (0..n).map(|k| (k as i32 * 7919) % 1009).collect();
+            for _ in 0..rng.random_range(0..5) {
+                if n == 0 {
+                    break;
+                }
+                let at = rng.random_range(0..n);
+                let v = rng.random_range(-3..=3);
+                for s in x.iter_mut().skip(at).take(rng.random_range(1..40)) {
+                    *s = v;
+                }
+            }
+            let (mut generic, mut codes) = (FlatRuns::new(0.0), FlatRuns::new(0.0));
+            let mut at = 0;
+            while at < x.len() {
+                let b = rng.random_range(1..70).min(x.len() - at);
+                generic.push(&x[at..at + b]);
+                codes.push_codes(&x[at..at + b]);
+                at += b;
+            }
+            assert_eq!(codes, generic, "trial {trial}");
+            let as_f64: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+            assert_eq!(codes.longest(), slow_longest(&as_f64), "trial {trial}");
+        }
     }
 
     #[test]

@@ -99,6 +99,37 @@ impl AmplitudeHistogram {
         }
     }
 
+    /// Adds one value in µV `n` times: exactly what `n` pushes of it add.
+    ///
+    /// ```
+    /// use preflight::measure::histogram::AmplitudeHistogram;
+    ///
+    /// let (mut a, mut b) = (AmplitudeHistogram::new(), AmplitudeHistogram::new());
+    /// a.push(&[15.0, 15.0, 0.0]);
+    /// b.push_weighted(15.0, 2);
+    /// b.push_weighted(0.0, 1);
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn push_weighted(&mut self, x: f64, n: u64) {
+        let m = x.abs();
+        if (LOW_UV..HIGH_UV).contains(&m) {
+            let (table, edges) = lookup();
+            let mut k = usize::from(table[slot(m)]);
+            while m >= edges[k + 1] {
+                k += 1;
+            }
+            self.counts[k] += n;
+        } else if m >= HIGH_UV {
+            self.overflow += n;
+        } else if m > 0.0 {
+            self.underflow += n;
+        } else if m == 0.0 {
+            self.zero += n;
+        } else {
+            self.nan += n;
+        }
+    }
+
     /// Adds the counts of `other`; exact.
     pub fn merge(&mut self, other: &AmplitudeHistogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
@@ -108,6 +139,28 @@ impl AmplitudeHistogram {
         self.underflow += other.underflow;
         self.overflow += other.overflow;
         self.nan += other.nan;
+    }
+
+    /// Removes the counts of `other`, whose samples were all pushed into
+    /// this histogram too: the inverse of [`AmplitudeHistogram::merge`],
+    /// exact like it.
+    ///
+    /// # Panics
+    ///
+    /// If `other` holds a count larger than this histogram's.
+    pub fn subtract(&mut self, other: &AmplitudeHistogram) {
+        let less = |a: &mut u64, b: u64| {
+            *a = a
+                .checked_sub(b)
+                .expect("subtracting a histogram that was not part of this one");
+        };
+        for (a, &b) in self.counts.iter_mut().zip(&other.counts) {
+            less(a, b);
+        }
+        less(&mut self.zero, other.zero);
+        less(&mut self.underflow, other.underflow);
+        less(&mut self.overflow, other.overflow);
+        less(&mut self.nan, other.nan);
     }
 
     /// Counts of the [`BINS`] bins, lowest amplitude first.

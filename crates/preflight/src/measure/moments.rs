@@ -95,6 +95,43 @@ impl Moments {
         }
     }
 
+    /// Adds one value `n` times, as `n` pushes of it would (within
+    /// rounding): one pairwise update with a summary of mean `x` and no
+    /// spread. A NaN or infinite `x` counts `n` times in its count. For
+    /// feeders that count repeated values (16-bit digital codes) instead
+    /// of pushing every sample.
+    ///
+    /// ```
+    /// use preflight::measure::moments::Moments;
+    ///
+    /// let mut m = Moments::new();
+    /// m.push_weighted(1.0, 3);
+    /// m.push_weighted(5.0, 1);
+    /// assert_eq!(m.count(), 4);
+    /// assert_eq!(m.mean(), Some(2.0));
+    /// assert_eq!(m.variance(0), Some(3.0));
+    /// ```
+    pub fn push_weighted(&mut self, x: f64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if x.is_nan() {
+            self.nan += n;
+        } else if x == f64::INFINITY {
+            self.pos_inf += n;
+        } else if x == f64::NEG_INFINITY {
+            self.neg_inf += n;
+        } else {
+            self.merge(&Moments {
+                count: n,
+                min: x,
+                max: x,
+                mean: x,
+                ..Moments::default()
+            });
+        }
+    }
+
     /// Adds the samples summarised by `other`, as if they followed (or
     /// preceded: the result does not depend on the order beyond rounding)
     /// the samples of `self`.

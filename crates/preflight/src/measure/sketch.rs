@@ -64,6 +64,28 @@ impl Store {
         }
     }
 
+    /// Removes counts added before, then drops the empty buckets at
+    /// either end so that the store is the one that never had them.
+    fn subtract(&mut self, other: &Store) {
+        for (index, n) in other.buckets() {
+            let count = usize::try_from(index - self.offset)
+                .ok()
+                .and_then(|k| self.counts.get_mut(k))
+                .filter(|c| **c >= n)
+                .expect("subtracting a sketch that was not part of this one");
+            *count -= n;
+        }
+        let lead = self.counts.iter().take_while(|&&n| n == 0).count();
+        if lead == self.counts.len() {
+            *self = Store::default();
+            return;
+        }
+        self.counts.drain(..lead);
+        self.offset += lead as i32;
+        let trail = self.counts.iter().rev().take_while(|&&n| n == 0).count();
+        self.counts.truncate(self.counts.len() - trail);
+    }
+
     /// (index, count) pairs in increasing index order.
     fn buckets(&self) -> impl DoubleEndedIterator<Item = (i32, u64)> + '_ {
         let offset = self.offset;
@@ -267,6 +289,31 @@ impl QuantileSketch {
         }
     }
 
+    /// Adds one value `n` times: exactly what `n` pushes of it add. NaN
+    /// and ±Inf are skipped.
+    ///
+    /// ```
+    /// use preflight::measure::sketch::QuantileSketch;
+    ///
+    /// let (mut a, mut b) = (QuantileSketch::new(), QuantileSketch::new());
+    /// a.push(&[2.5, 2.5, 2.5, -1.0]);
+    /// b.push_weighted(2.5, 3);
+    /// b.push_weighted(-1.0, 1);
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn push_weighted(&mut self, x: f64, n: u64) {
+        if !x.is_finite() || n == 0 {
+            return;
+        }
+        let m = x.abs();
+        if m < self.config.min_magnitude {
+            self.zero += n;
+            return;
+        }
+        let index = ceil_to_i32(m.ln() * self.inv_ln_gamma);
+        self.stores[usize::from(x < 0.0)].add(index, n);
+    }
+
     /// Adds the counts of `other`.
     ///
     /// # Panics
@@ -280,6 +327,41 @@ impl QuantileSketch {
         self.zero += other.zero;
         self.stores[0].merge(&other.stores[0]);
         self.stores[1].merge(&other.stores[1]);
+    }
+
+    /// Removes the counts of `other`, whose values were all entered into
+    /// this sketch too: the inverse of [`QuantileSketch::merge`], exact like
+    /// it, so `a` merged with `b` then less `b` is `a`, bucket for bucket.
+    /// It lets a pass that has sketched every value drop a part of them
+    /// once it knows which, without going over the rest again.
+    ///
+    /// # Panics
+    ///
+    /// If the two sketches were made with different configurations, or
+    /// `other` holds a value this sketch does not.
+    ///
+    /// ```
+    /// use preflight::measure::sketch::QuantileSketch;
+    ///
+    /// let (mut all, mut part) = (QuantileSketch::new(), QuantileSketch::new());
+    /// all.push(&[1.0, 2.0, 300.0]);
+    /// part.push(&[300.0]);
+    /// all.subtract(&part);
+    /// let mut rest = QuantileSketch::new();
+    /// rest.push(&[1.0, 2.0]);
+    /// assert_eq!(all, rest);
+    /// ```
+    pub fn subtract(&mut self, other: &QuantileSketch) {
+        assert_eq!(
+            self.config, other.config,
+            "subtracting sketches of different configurations"
+        );
+        self.zero = self
+            .zero
+            .checked_sub(other.zero)
+            .expect("subtracting a sketch that was not part of this one");
+        self.stores[0].subtract(&other.stores[0]);
+        self.stores[1].subtract(&other.stores[1]);
     }
 
     /// Estimate of quantile `q` in `[0, 1]`; see the error bound above.

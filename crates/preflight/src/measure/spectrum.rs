@@ -241,7 +241,17 @@ impl Sums {
         let n = plan.config.segment_len;
 
         // Constant detrend; a non-finite sample makes the mean non-finite.
-        let mean = segment.iter().sum::<f64>() / n as f64;
+        // Eight partial sums: a single running sum is one dependent add
+        // per sample, which the compiler may not reorder into vector adds.
+        let mut lanes = [0.0f64; 8];
+        let mut chunks = segment.chunks_exact(8);
+        for c in &mut chunks {
+            for (l, &x) in lanes.iter_mut().zip(c) {
+                *l += x;
+            }
+        }
+        let rest: f64 = chunks.remainder().iter().sum();
+        let mean = (lanes.iter().sum::<f64>() + rest) / n as f64;
         if !mean.is_finite() {
             self.skipped += 1;
             return;

@@ -278,7 +278,7 @@ impl ChannelScan {
         let s = &self.plan.scaling;
         if self.plan.counted {
             codes.push(digital, s, &mut self.order_free);
-            self.flat.push(digital);
+            self.flat.push_codes(digital);
             self.welch.push(digital);
         } else {
             self.order_free

@@ -10,16 +10,12 @@
 //! end, feeds each distinct physical value to those measures with its
 //! multiplicity.
 //!
-//! The measures have no weighted `push`, so multiplicities are built from
-//! `push` and `merge` by Horner's scheme on the binary digits of the
-//! counts: from the highest bit down, the summary so far is doubled (merged
-//! with a copy of itself), then the values whose count has that bit set
-//! are pushed once. With `b` the bits of the largest count and `d` the
-//! distinct codes, that is `b` doublings and about `d b / 2` pushes, in
-//! place of one push per sample. Integer counts come out identical to
-//! feeding every sample (the sketch bucket for bucket, the histogram bin
-//! for bin); the mean and variance agree within floating-point rounding
-//! (doubling is exact; tested below against per-sample feeding).
+//! Each distinct value goes to the measures' weighted pushes once, with its
+//! count: `d` weighted pushes for `d` distinct codes, in place of one push
+//! per sample. Integer counts come out identical to feeding every sample
+//! (the sketch bucket for bucket, the histogram bin for bin); the mean and
+//! variance agree within floating-point rounding (tested below against
+//! per-sample feeding).
 
 use crate::measure::flatness::Clipping;
 use crate::measure::histogram::AmplitudeHistogram;
@@ -47,13 +43,14 @@ impl OrderFree {
         self.clipping.push_digital(digital, limits.0, limits.1);
     }
 
-    /// Doubles every count: the summary of the samples seen, twice over.
-    fn double(&mut self) {
-        let copy = self.clone();
-        self.moments.merge(&copy.moments);
-        self.sketch.merge(&copy.sketch);
-        self.histogram.merge(&copy.histogram);
-        self.clipping.merge(&copy.clipping);
+    /// Adds `n` samples of the digital code `code`.
+    fn push_weighted(&mut self, code: i32, n: u64, scaling: &Scaling) {
+        let x = f64::from(scaling.physical(code));
+        self.moments.push_weighted(x, n);
+        self.sketch.push_weighted(x, n);
+        self.histogram.push_weighted(x, n);
+        self.clipping
+            .push_digital_weighted(code, n, scaling.digital_min, scaling.digital_max);
     }
 }
 
@@ -154,32 +151,19 @@ impl CodeCounts {
 
         // By increasing magnitude, so that each push lands at the far end of
         // the sketch's bucket store instead of shifting it.
-        seen.sort_by(|a, b| {
-            let m = |code: i32| scaling.physical(code).abs();
-            m(a.0).total_cmp(&m(b.0)).then(a.0.cmp(&b.0))
-        });
+        // The key is computed once per code; the bits of a non-negative
+        // finite f32 order as its value does.
+        let mut keyed: Vec<(u32, i32, u32)> = seen
+            .iter()
+            .map(|&(code, n)| (scaling.physical(code).abs().to_bits(), code, n))
+            .collect();
+        keyed.sort_unstable();
+        let seen = keyed.into_iter().map(|(_, code, n)| (code, n));
 
-        // Horner's scheme on the bits of the counts, highest bit first.
+        // Each distinct value once, with its count.
         let mut part = OrderFree::default();
-        let top = seen.iter().map(|&(_, n)| n).max().unwrap_or(0);
-        let bits = u32::BITS - top.leading_zeros();
-        let mut physical: Vec<f32> = Vec::with_capacity(seen.len());
-        let mut digital: Vec<i32> = Vec::with_capacity(seen.len());
-        for bit in (0..bits).rev() {
-            part.double();
-            physical.clear();
-            digital.clear();
-            for &(code, n) in &seen {
-                if n >> bit & 1 == 1 {
-                    physical.push(scaling.physical(code));
-                    digital.push(code);
-                }
-            }
-            part.push(
-                &physical,
-                &digital,
-                (scaling.digital_min, scaling.digital_max),
-            );
+        for (code, n) in seen {
+            part.push_weighted(code, u64::from(n), scaling);
         }
         into.moments.merge(&part.moments);
         into.sketch.merge(&part.sketch);

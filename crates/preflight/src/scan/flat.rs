@@ -46,7 +46,20 @@ impl FlatTracker {
     pub fn push<T: Copy + Into<f64>>(&mut self, block: &[T]) {
         let mut runs = FlatRuns::new(0.0);
         runs.push(block);
-        self.runs.merge(&runs);
+        self.follow(&runs, block);
+    }
+
+    /// Adds the next block of digital codes: as [`FlatTracker::push`], with
+    /// the runs found by [`FlatRuns::push_codes`].
+    pub fn push_codes(&mut self, block: &[i32]) {
+        let mut runs = FlatRuns::new(0.0);
+        runs.push_codes(block);
+        self.follow(&runs, block);
+    }
+
+    /// Takes in a block whose runs are `runs`.
+    fn follow<T: Copy + Into<f64>>(&mut self, runs: &FlatRuns, block: &[T]) {
+        self.runs.merge(runs);
 
         // The first run as long as a window: start measuring windows at
         // the first one it may cover (it began at most `len - 1` samples
@@ -62,10 +75,12 @@ impl FlatTracker {
         match &mut self.windows {
             Some(w) => w.push(block),
             None => {
-                // Keep the last `2 len` samples for a later replay.
+                // Keep at least the last `2 len` samples for a later replay;
+                // trimmed only past `8 len`, so that the copy of what stays
+                // happens once every few blocks, not after each.
                 let keep = 2 * self.len as usize;
                 self.tail.extend(block.iter().map(|&x| x.into()));
-                if self.tail.len() > keep {
+                if self.tail.len() > 4 * keep {
                     self.tail.drain(..self.tail.len() - keep);
                 }
             }
@@ -121,7 +136,12 @@ mod tests {
             let mut at = 0;
             while at < x.len() {
                 let b = rng.random_range(1..100).min(x.len() - at);
-                t.push(&x[at..at + b]);
+                // Blocks of digital codes take the integer path.
+                if rng.random::<bool>() {
+                    t.push_codes(&x[at..at + b]);
+                } else {
+                    t.push(&x[at..at + b]);
+                }
                 at += b;
             }
             assert_eq!(t.longest_run(), whole_runs.longest(), "trial {trial}");
