@@ -83,13 +83,22 @@ fn with_the_audit_faulty_recordings_are_left_out_and_the_model_is_saved() {
     let test = subjects(&t["run"]["split"]["test_subjects"]);
     let validation = subjects(&t["run"]["split"]["validation_subjects"]);
     assert!(!train.is_empty() && !test.is_empty() && !validation.is_empty());
-    assert!(test.iter().all(|s| !train.contains(s) && !validation.contains(s)));
-    assert_eq!(t["run"]["config"]["class_weights"].as_array().map(|a| a.len()), Some(2));
+    assert!(test
+        .iter()
+        .all(|s| !train.contains(s) && !validation.contains(s)));
+    assert_eq!(
+        t["run"]["config"]["class_weights"]
+            .as_array()
+            .map(|a| a.len()),
+        Some(2)
+    );
     let card = &t["scorecard"];
     assert_eq!(card["non_finite"]["count"], 0);
     assert!(card["balanced_accuracy"].as_f64().is_some());
     // No spike in clean, normalized inputs.
-    assert!(t["run"]["spikes"].as_object().is_some_and(|m| !m.contains_key("input")));
+    assert!(t["run"]["spikes"]
+        .as_object()
+        .is_some_and(|m| !m.contains_key("input")));
 
     let model = json(&out.join("model.json"));
     assert_eq!(model["normalized"], true);
@@ -131,12 +140,17 @@ fn without_the_audit_the_guards_name_the_faulty_recordings() {
     assert_eq!(t["excluded_recordings"], 0);
     assert!(t["run"]["config"]["class_weights"].is_null());
     let spikes = &t["run"]["spikes"]["input"];
-    let recordings = spikes["by_recording"].as_object().expect("spikes at the input");
+    let recordings = spikes["by_recording"]
+        .as_object()
+        .expect("spikes at the input");
     assert!(!recordings.is_empty());
     for r in recordings.keys() {
         assert!(r.contains("run-2"), "a spike from {r}, which is clean");
     }
     assert!(spikes["max_ratio"].as_f64().unwrap() >= 100.0);
-    assert!(stdout.contains("activation spikes at the input"), "{stdout}");
+    assert!(
+        stdout.contains("activation spikes at the input"),
+        "{stdout}"
+    );
     assert!(stdout.contains("run-2"), "{stdout}");
 }

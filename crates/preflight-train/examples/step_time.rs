@@ -33,6 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop(grads);
     }
     let per = start.elapsed().as_secs_f64() / steps as f64;
-    println!("{channels} channels × {samples} samples, batch {batch}: {:.1} ms per step", per * 1e3);
+    println!(
+        "{channels} channels × {samples} samples, batch {batch}: {:.1} ms per step",
+        per * 1e3
+    );
     Ok(())
 }

@@ -85,20 +85,29 @@ impl Examples {
             ("onset_s", self.onset_s.len()),
         ] {
             if len != n {
-                return fail(format!("{name} has {len} entries; expected {n}, one per window"));
+                return fail(format!(
+                    "{name} has {len} entries; expected {n}, one per window"
+                ));
             }
         }
-        let within = |values: &[u32], table: &[String], name: &str| {
-            match values.iter().find(|&&v| v as usize >= table.len()) {
-                Some(v) => fail(format!("{name} index {v} is outside the {} {name}s", table.len())),
-                None => Ok(()),
-            }
+        let within = |values: &[u32], table: &[String], name: &str| match values
+            .iter()
+            .find(|&&v| v as usize >= table.len())
+        {
+            Some(v) => fail(format!(
+                "{name} index {v} is outside the {} {name}s",
+                table.len()
+            )),
+            None => Ok(()),
         };
         within(&self.y, &self.classes, "class")?;
         within(&self.subject, &self.subjects, "subject")?;
         within(&self.recording, &self.recordings, "recording")?;
         if !(self.sfreq_hz.is_finite() && self.sfreq_hz > 0.0) {
-            return fail(format!("sampling rate {} Hz; expected a positive rate", self.sfreq_hz));
+            return fail(format!(
+                "sampling rate {} Hz; expected a positive rate",
+                self.sfreq_hz
+            ));
         }
         Ok(())
     }

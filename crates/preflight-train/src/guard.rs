@@ -376,7 +376,11 @@ impl Guards {
             batch_size,
         };
         if !non_finite.is_empty() || !norm.is_finite() {
-            return Some(incident(IncidentKind::NonFiniteGradient, f64::NAN, non_finite));
+            return Some(incident(
+                IncidentKind::NonFiniteGradient,
+                f64::NAN,
+                non_finite,
+            ));
         }
         if self.norms.len() >= GRADIENT_WARMUP {
             let mut recent = self.norms.clone();
@@ -403,7 +407,16 @@ impl Guards {
                 .per_window
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| (i, if v.is_nan() { f64::INFINITY } else { f64::from(v) / level }))
+                .map(|(i, &v)| {
+                    (
+                        i,
+                        if v.is_nan() {
+                            f64::INFINITY
+                        } else {
+                            f64::from(v) / level
+                        },
+                    )
+                })
                 .filter(|&(_, ratio)| ratio >= self.config.spike)
                 .collect();
             if spiking.is_empty() {
@@ -445,7 +458,11 @@ impl Guards {
 }
 
 fn median(v: &mut [f32]) -> f64 {
-    let mut finite: Vec<f64> = v.iter().filter(|x| x.is_finite()).map(|&x| x.into()).collect();
+    let mut finite: Vec<f64> = v
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|&x| x.into())
+        .collect();
     median_f64(&mut finite)
 }
 
@@ -502,18 +519,25 @@ mod tests {
         assert_eq!(i.windows.len(), 1);
         assert_eq!(i.windows[0].recording, "bad.edf");
         let said = i.to_string();
-        assert!(said.contains("step 7") && said.contains("bad.edf at 3.00 s"), "{said}");
+        assert!(
+            said.contains("step 7") && said.contains("bad.edf at 3.00 s"),
+            "{said}"
+        );
     }
 
     #[test]
     fn spikes_are_counted_and_the_bound_stops() {
         let e = examples(4);
         let mut g = Guards::new(GuardConfig::default());
-        assert!(g.activations(taps(&[1.0, 1.0, 1.0, 1.0]), &[0, 1, 2, 0], &e, 1, 1).is_none());
+        assert!(g
+            .activations(taps(&[1.0, 1.0, 1.0, 1.0]), &[0, 1, 2, 0], &e, 1, 1)
+            .is_none());
         g.end_first_epoch();
         assert_eq!(g.levels().map(|l| l[0]), Some(1.0));
         // 500× is a spike, not a stop.
-        assert!(g.activations(taps(&[1.0, 1.0, 1.0, 500.0]), &[0, 1, 2, 3], &e, 2, 2).is_none());
+        assert!(g
+            .activations(taps(&[1.0, 1.0, 1.0, 500.0]), &[0, 1, 2, 3], &e, 2, 2)
+            .is_none());
         let s = &g.spikes()["input"];
         assert_eq!((s.steps, s.windows), (1, 1));
         assert_eq!(s.by_recording["bad.edf"], 1);
@@ -529,11 +553,17 @@ mod tests {
     fn gradient_explosion_and_nan() {
         let mut g = Guards::new(GuardConfig::default());
         for step in 1..=20 {
-            assert!(g.gradients(1.0 + step as f64 * 0.01, vec![], 8, 1, step).is_none());
+            assert!(g
+                .gradients(1.0 + step as f64 * 0.01, vec![], 8, 1, step)
+                .is_none());
         }
         assert!(g.gradients(500.0, vec![], 8, 1, 21).is_none());
         assert_eq!(g.explosions().len(), 1);
-        assert!(g.explosions()[0].to_string().contains("jumped"), "{}", g.explosions()[0]);
+        assert!(
+            g.explosions()[0].to_string().contains("jumped"),
+            "{}",
+            g.explosions()[0]
+        );
         let stop = g.gradients(f64::NAN, vec!["head.weight".into()], 8, 1, 22);
         let stop = stop.expect("a NaN gradient stops training");
         assert_eq!(stop.kind, IncidentKind::NonFiniteGradient);

@@ -171,8 +171,8 @@ impl BatchNorm {
             let var = x.broadcast_sub(&mean)?.sqr()?.mean_keepdim(1)?;
             let unbiased = n as f64 / (n.max(2) - 1) as f64;
             let m = Self::MOMENTUM;
-            self.running_mean = ((&self.running_mean * (1.0 - m))?
-                + (mean.detach().flatten_all()? * m)?)?;
+            self.running_mean =
+                ((&self.running_mean * (1.0 - m))? + (mean.detach().flatten_all()? * m)?)?;
             self.running_var = ((&self.running_var * (1.0 - m))?
                 + (var.detach().flatten_all()? * (m * unbiased))?)?;
             (mean, var)
@@ -219,12 +219,27 @@ impl EegNet {
         let (f1, f12, f2) = (c.temporal_filters, c.spatial_filters(), c.separable_filters);
         Ok(EegNet {
             temporal: init(&[f1, c.temporal_kernel], c.temporal_kernel, rng, device)?,
-            spatial: init(&[f1, c.spatial_per_temporal, c.channels], c.channels, rng, device)?,
+            spatial: init(
+                &[f1, c.spatial_per_temporal, c.channels],
+                c.channels,
+                rng,
+                device,
+            )?,
             bn2: BatchNorm::new(f12, device)?,
-            separable_depth: init(&[f12, 1, c.separable_kernel], c.separable_kernel, rng, device)?,
+            separable_depth: init(
+                &[f12, 1, c.separable_kernel],
+                c.separable_kernel,
+                rng,
+                device,
+            )?,
             separable_point: init(&[f2, f12, 1], f12, rng, device)?,
             bn3: BatchNorm::new(f2, device)?,
-            head_weight: init(&[c.classes, c.flat_features()], c.flat_features(), rng, device)?,
+            head_weight: init(
+                &[c.classes, c.flat_features()],
+                c.flat_features(),
+                rng,
+                device,
+            )?,
             head_bias: init(&[c.classes], c.flat_features(), rng, device)?,
             config,
         })
@@ -458,7 +473,13 @@ fn dropout(h: &Tensor, p: f32, train: bool, rng: &mut impl Rng) -> Result<Tensor
     }
     let keep = 1.0 - p;
     let mask: Vec<f32> = (0..h.elem_count())
-        .map(|_| if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 })
+        .map(|_| {
+            if rng.random::<f32>() < keep {
+                1.0 / keep
+            } else {
+                0.0
+            }
+        })
         .collect();
     h.mul(&Tensor::from_vec(mask, h.shape(), h.device())?)
 }
@@ -513,11 +534,19 @@ mod tests {
         let config = NetConfig::eegnet(3, 40, 2, 10.0);
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let mut net = EegNet::new(config.clone(), &mut rng, &Device::Cpu).unwrap();
-        let values: Vec<f32> = (0..2 * 3 * 40).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let values: Vec<f32> = (0..2 * 3 * 40)
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
         let x = Tensor::from_vec(values, (2, 3, 40), &Device::Cpu).unwrap();
         let mut first = First(None);
         net.forward(&x, false, &mut rng, &mut first).unwrap();
-        let ours = first.0.unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let ours = first
+            .0
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         // candle's own convolution over the zero-padded input, then the
         // spatial weights summed by hand.
         let (f1, d, c, t, k) = (8, 2, 3, 40, config.temporal_kernel);
@@ -527,13 +556,25 @@ mod tests {
             .unwrap()
             .pad_with_zeros(3, left, right)
             .unwrap()
-            .conv2d(&net.temporal.as_tensor().reshape((f1, 1, 1, k)).unwrap(), 0, 1, 1, 1)
+            .conv2d(
+                &net.temporal.as_tensor().reshape((f1, 1, 1, k)).unwrap(),
+                0,
+                1,
+                1,
+                1,
+            )
             .unwrap() // (B, F1, C, T)
             .flatten_all()
             .unwrap()
             .to_vec1::<f32>()
             .unwrap();
-        let spatial = net.spatial.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let spatial = net
+            .spatial
+            .as_tensor()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
         for f in 0..f1 {
             for dd in 0..d {
                 for b in 0..2 {
@@ -558,7 +599,12 @@ mod tests {
         let weights = |seed| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let net = EegNet::new(config.clone(), &mut rng, &Device::Cpu).unwrap();
-            net.temporal.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap()
+            net.temporal
+                .as_tensor()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
         };
         assert_eq!(weights(3), weights(3));
         assert_ne!(weights(3), weights(4));
@@ -570,7 +616,10 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let mut net = EegNet::new(config, &mut rng, &Device::Cpu).unwrap();
         let x = Tensor::zeros((2, 5, 32), DType::F32, &Device::Cpu).unwrap();
-        let err = net.forward(&x, false, &mut rng, &mut NoTaps).unwrap_err().to_string();
+        let err = net
+            .forward(&x, false, &mut rng, &mut NoTaps)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("expects 4 × 32"), "{err}");
     }
 }

@@ -76,8 +76,14 @@ pub fn save(
                 n.std.len()
             )));
         }
-        tensors.insert("input.mean".into(), Tensor::new(n.mean.as_slice(), &Device::Cpu)?);
-        tensors.insert("input.std".into(), Tensor::new(n.std.as_slice(), &Device::Cpu)?);
+        tensors.insert(
+            "input.mean".into(),
+            Tensor::new(n.mean.as_slice(), &Device::Cpu)?,
+        );
+        tensors.insert(
+            "input.std".into(),
+            Tensor::new(n.std.as_slice(), &Device::Cpu)?,
+        );
     }
     let json = serde_json::to_string(card)
         .map_err(|e| TrainError::Data(format!("model description: {e}")))?;
@@ -165,7 +171,11 @@ mod tests {
         assert_eq!(std, vec![10.0, 20.0]);
         for (name, tensor) in net.state() {
             let a = tensor.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-            let b = loaded[&name].flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let b = loaded[&name]
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
             assert_eq!(a, b, "{name}");
         }
         let sidecar = std::fs::read_to_string(dir.path().join("model.json")).expect("model.json");
@@ -174,9 +184,13 @@ mod tests {
             mean: vec![0.0],
             std: vec![1.0],
         };
-        let err = save(&net, &card, Some(&wrong), &path).unwrap_err().to_string();
+        let err = save(&net, &card, Some(&wrong), &path)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("1 means"), "{err}");
-        let err = read_card(&dir.path().join("model.json")).unwrap_err().to_string();
+        let err = read_card(&dir.path().join("model.json"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a safetensors file"), "{err}");
     }
 }

@@ -100,7 +100,10 @@ pub fn split(
         }
         let sum: usize = counts.iter().sum();
         let missing = counts.iter().filter(|&&v| v == 0).count();
-        let shares = counts.iter().map(|&v| v as f64 / sum.max(1) as f64).collect();
+        let shares = counts
+            .iter()
+            .map(|&v| v as f64 / sum.max(1) as f64)
+            .collect();
         (shares, missing)
     };
     let (overall, _) = shares(&present);
@@ -117,7 +120,11 @@ pub fn split(
         for set in [test, validation, train] {
             let (s, m) = shares(set);
             missing += m;
-            distance += s.iter().zip(&overall).map(|(a, b)| (a - b).abs()).sum::<f64>();
+            distance += s
+                .iter()
+                .zip(&overall)
+                .map(|(a, b)| (a - b).abs())
+                .sum::<f64>();
         }
         let better = match &best {
             None => true,
@@ -198,14 +205,20 @@ mod tests {
             assert!(s.test_subjects.contains(&e.subject[i]));
         }
         for set in [&s.train, &s.validation, &s.test] {
-            assert!(set.iter().any(|&i| e.y[i] == 1), "a set without the minority class");
+            assert!(
+                set.iter().any(|&i| e.y[i] == 1),
+                "a set without the minority class"
+            );
         }
     }
 
     #[test]
     fn seeded() {
         let e = examples(12, 20, 5);
-        assert_eq!(split(&e, 0.25, 0.2, 1, None).unwrap(), split(&e, 0.25, 0.2, 1, None).unwrap());
+        assert_eq!(
+            split(&e, 0.25, 0.2, 1, None).unwrap(),
+            split(&e, 0.25, 0.2, 1, None).unwrap()
+        );
         let other = (2..20).any(|seed| {
             split(&e, 0.25, 0.2, seed, None).unwrap().test_subjects
                 != split(&e, 0.25, 0.2, 1, None).unwrap().test_subjects
@@ -219,7 +232,10 @@ mod tests {
         let own = split(&e, 0.25, 0.2, 1, None).unwrap();
         let counts: Vec<Vec<usize>> = (0..12).map(|s| vec![10 + s, 3]).collect();
         let given = split(&e, 0.25, 0.2, 1, Some(&counts)).unwrap();
-        assert_eq!(given.train.len() + given.validation.len() + given.test.len(), e.len());
+        assert_eq!(
+            given.train.len() + given.validation.len() + given.test.len(),
+            e.len()
+        );
         // Same counts, same split, whatever the examples' own.
         let again = split(&e, 0.25, 0.2, 1, Some(&counts)).unwrap();
         assert_eq!(given, again);

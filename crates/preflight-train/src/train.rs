@@ -231,7 +231,11 @@ pub fn train(
     );
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut net = EegNet::new(net_config.clone(), &mut rng, &device)?;
-    let vars: Vec<Var> = net.parameters().into_iter().map(|(_, v)| v.clone()).collect();
+    let vars: Vec<Var> = net
+        .parameters()
+        .into_iter()
+        .map(|(_, v)| v.clone())
+        .collect();
     let mut optimizer = AdamW::new(
         vars,
         ParamsAdamW {
@@ -322,8 +326,7 @@ pub fn train(
             let norm = sum_squares.sqrt();
             gradient_norms.push(norm);
             let explosions = guards.explosions().len();
-            if let Some(incident) = guards.gradients(norm, non_finite, batch.len(), epoch, steps)
-            {
+            if let Some(incident) = guards.gradients(norm, non_finite, batch.len(), epoch, steps) {
                 progress(Progress::Incident(&incident));
                 stopped = Some(incident);
                 break 'epochs;
@@ -442,13 +445,19 @@ pub fn train(
 fn check_config(config: &TrainConfig, classes: usize) -> Result<(), TrainError> {
     let fail = |name, message: String| Err(TrainError::Config { name, message });
     if classes < 2 {
-        return fail("classes", format!("{classes}; a classifier needs at least 2"));
+        return fail(
+            "classes",
+            format!("{classes}; a classifier needs at least 2"),
+        );
     }
     if config.batch_size == 0 {
         return fail("batch_size", "0; expected at least 1".into());
     }
     if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-        return fail("learning_rate", format!("{}; expected > 0", config.learning_rate));
+        return fail(
+            "learning_rate",
+            format!("{}; expected > 0", config.learning_rate),
+        );
     }
     if let Some(w) = &config.class_weights {
         if w.len() != classes || w.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
@@ -490,7 +499,11 @@ fn scaled_batch(
             None => x.extend_from_slice(examples.window(i)),
         }
     }
-    let x = Tensor::from_vec(x, (batch.len(), examples.channels.len(), examples.samples), device)?;
+    let x = Tensor::from_vec(
+        x,
+        (batch.len(), examples.channels.len(), examples.samples),
+        device,
+    )?;
     let y: Vec<u32> = batch.iter().map(|&i| examples.y[i]).collect();
     let y = Tensor::from_vec(y, batch.len(), device)?;
     Ok((x, y))
@@ -607,4 +620,3 @@ pub fn balanced_accuracy(logits: &[Vec<f32>], labels: &[u32], classes: usize) ->
     add(&mut confusion, logits, labels);
     balanced_accuracy_of(&confusion)
 }
-

@@ -27,7 +27,11 @@ fn oddball(subjects: usize, per_subject: usize, amplitude: f32, seed: u64) -> Ex
                 let noise: f32 = StandardNormal.sample(&mut rng);
                 let time = t as f32 / 64.0;
                 let wave = (-((time - 0.3) / 0.08).powi(2) / 2.0).exp();
-                let response = if target { amplitude * weight * wave } else { 0.0 };
+                let response = if target {
+                    amplitude * weight * wave
+                } else {
+                    0.0
+                };
                 x.push(noise + response);
             }
         }
@@ -78,28 +82,48 @@ fn learns_a_hidden_response_on_unseen_subjects() {
     assert!(last < 0.8 * first, "loss went from {first} to {last}");
     let rows: Vec<Vec<f32>> = r.test.logits.chunks(2).map(|c| c.to_vec()).collect();
     let score = balanced_accuracy(&rows, &r.test.labels, 2);
-    assert!(score > 0.85, "balanced accuracy {score} on held-out subjects");
+    assert!(
+        score > 0.85,
+        "balanced accuracy {score} on held-out subjects"
+    );
 }
 
 /// A window of a training subject of the split `config` makes on
 /// `examples` (the split depends on subjects and labels, not values).
 fn training_window(examples: &Examples, config: &TrainConfig) -> (usize, u32) {
-    let s = split(examples, config.test_share, config.validation_share, config.seed, None)
-        .expect("the examples split");
+    let s = split(
+        examples,
+        config.test_share,
+        config.validation_share,
+        config.seed,
+        None,
+    )
+    .expect("the examples split");
     let subject = s.train_subjects[0];
-    let first = examples.subject.iter().position(|&v| v == subject).expect("its windows");
+    let first = examples
+        .subject
+        .iter()
+        .position(|&v| v == subject)
+        .expect("its windows");
     (first + 7, subject)
 }
 
 #[test]
 fn a_nan_window_stops_training_and_is_named() {
     let mut examples = oddball(6, 40, 1.0, 2);
-    let config = TrainConfig { epochs: 3, ..config() };
+    let config = TrainConfig {
+        epochs: 3,
+        ..config()
+    };
     let (bad, subject) = training_window(&examples, &config);
     let size = examples.channels.len() * examples.samples;
     examples.x[bad * size + 100] = f32::NAN;
     let trained = train(&examples, &config, &mut |_| {}).expect("training runs");
-    let stop = trained.report.stopped.as_ref().expect("a NaN stops training");
+    let stop = trained
+        .report
+        .stopped
+        .as_ref()
+        .expect("a NaN stops training");
     assert_eq!(stop.kind, IncidentKind::NonFiniteActivation);
     assert_eq!(stop.layer.as_deref(), Some("input"));
     assert_eq!(stop.windows[0].index, bad);
@@ -113,7 +137,10 @@ fn a_nan_window_stops_training_and_is_named() {
 #[test]
 fn a_huge_window_is_a_spike_and_beyond_the_bound_stops() {
     let mut examples = oddball(6, 40, 1.0, 3);
-    let config = TrainConfig { epochs: 2, ..config() };
+    let config = TrainConfig {
+        epochs: 2,
+        ..config()
+    };
     let (huge, subject) = training_window(&examples, &config);
     let size = examples.channels.len() * examples.samples;
     // The subject's windows at 1e3 × the others, and one at 1e6 ×.
@@ -133,6 +160,9 @@ fn a_huge_window_is_a_spike_and_beyond_the_bound_stops() {
     assert_eq!(stop.windows[0].index, huge);
     let spikes = &r.spikes["input"];
     let recording = format!("sub-{:02}.edf", subject + 1);
-    assert!(spikes.by_recording.keys().all(|k| *k == recording), "{spikes:?}");
+    assert!(
+        spikes.by_recording.keys().all(|k| *k == recording),
+        "{spikes:?}"
+    );
     assert!(spikes.windows > 0);
 }

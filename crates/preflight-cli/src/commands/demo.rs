@@ -15,9 +15,9 @@ use preflight::dataset::{self, DiscoverConfig};
 use preflight::synth::{config::DEMO_DETACHED, SynthConfig, Truth};
 
 use crate::cli::DemoArgs;
-use crate::commands::{audit, synth};
 #[cfg(feature = "train")]
 use crate::commands::train;
+use crate::commands::{audit, synth};
 use crate::Outcome;
 
 /// Runs `demo`.

@@ -194,7 +194,11 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let (prep, _) = preparation(&dataset, &args.source)?;
     let trained = train_dataset(&dataset, &prep, &options, &args.out)?;
     println!("{}", trained.summary);
-    let names: Vec<String> = trained.written.iter().map(|p| p.display().to_string()).collect();
+    let names: Vec<String> = trained
+        .written
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     println!("written: {}", names.join(", "));
     Ok(if trained.failing.is_empty() {
         Outcome::Clean
@@ -220,7 +224,10 @@ pub fn train_dataset(
     prep.check(&windows)?;
     let plan = TensorPlan::new(dataset, &windows, prep);
     for l in &plan.left_out {
-        eprintln!("warning: {}: left out ({} windows): {}", l.recording, l.windows, l.reason);
+        eprintln!(
+            "warning: {}: left out ({} windows): {}",
+            l.recording, l.windows, l.reason
+        );
     }
     if plan.kept.is_empty() {
         bail!("{}: no window to train on", dataset.root.display());
@@ -241,7 +248,10 @@ pub fn train_dataset(
     } else {
         class_weights(prep, &windows)
     };
-    eprintln!("{}", header(dataset, prep, &plan, &examples, factor, &config));
+    eprintln!(
+        "{}",
+        header(dataset, prep, &plan, &examples, factor, &config)
+    );
     let trained = train_with_progress(&examples, &config)?;
     let report = trained.report;
 
@@ -328,12 +338,14 @@ fn parse_fail_on(text: &str) -> Result<Vec<&'static str>> {
     }
     text.split(',')
         .map(|name| {
-            ALL.into_iter().find(|c| *c == name.trim()).with_context(|| {
-                format!(
-                    "--fail-on: {name:?} is not a condition; expected any, none or a comma \
+            ALL.into_iter()
+                .find(|c| *c == name.trim())
+                .with_context(|| {
+                    format!(
+                        "--fail-on: {name:?} is not a condition; expected any, none or a comma \
                      list of stop, trap, nan"
-                )
-            })
+                    )
+                })
         })
         .collect()
 }
@@ -364,7 +376,10 @@ fn load_examples(
     plan: &TensorPlan,
     factor: usize,
 ) -> Result<Examples> {
-    let bar = bar(plan.kept.len() as u64, "loading {bar:30} {human_pos}/{human_len} windows")?;
+    let bar = bar(
+        plan.kept.len() as u64,
+        "loading {bar:30} {human_pos}/{human_len} windows",
+    )?;
     let reader = BatchReader::new(dataset, windows, plan);
     let mut examples = Examples {
         channels: plan.channels.clone(),
@@ -393,7 +408,11 @@ fn load_examples(
             channels: plan.channels.clone(),
             sfreq_hz: plan.sfreq_hz,
             samples: plan.samples,
-            onset_s: batch.onsets_s.iter().map(|o| o.unwrap_or(f64::NAN)).collect(),
+            onset_s: batch
+                .onsets_s
+                .iter()
+                .map(|o| o.unwrap_or(f64::NAN))
+                .collect(),
             x: batch.x,
             y: batch.labels,
             subject: batch.subjects,
@@ -483,7 +502,10 @@ fn train_with_progress(
     examples: &Examples,
     config: &TrainConfig,
 ) -> Result<preflight_train::train::Trained> {
-    let bar = bar(0, "{spinner} epoch {prefix} [{bar:30}] {pos}/{len} batches, {msg}")?;
+    let bar = bar(
+        0,
+        "{spinner} epoch {prefix} [{bar:30}] {pos}/{len} batches, {msg}",
+    )?;
     let mut epochs = 0;
     let trained = train(examples, config, &mut |p| match p {
         Progress::Start {
@@ -499,12 +521,18 @@ fn train_with_progress(
             bar.set_position(step as u64);
             bar.set_message(format!("loss {loss:.4}"));
         }
-        Progress::Epoch(r) => say(&bar, format!(
-            "epoch {:>2}: loss {:.4}, balanced accuracy {:.3} (training batches), {:.3} \
+        Progress::Epoch(r) => say(
+            &bar,
+            format!(
+                "epoch {:>2}: loss {:.4}, balanced accuracy {:.3} (training batches), {:.3} \
              (validation subjects), {:.1} s",
-            r.epoch, r.train_loss, r.train_balanced_accuracy, r.validation_balanced_accuracy,
-            r.seconds
-        )),
+                r.epoch,
+                r.train_loss,
+                r.train_balanced_accuracy,
+                r.validation_balanced_accuracy,
+                r.seconds
+            ),
+        ),
         Progress::Incident(i) => say(&bar, format!("guard: {i}")),
     })?;
     bar.finish_and_clear();
@@ -549,7 +577,9 @@ fn summary(report: &TrainReport, examples: &Examples, scorecard: &Scorecard) -> 
         report.seconds
     ));
     if let Some(best) = report.best_epoch {
-        s.push_str(&format!("; weights of epoch {best} (best validation balanced accuracy)"));
+        s.push_str(&format!(
+            "; weights of epoch {best} (best validation balanced accuracy)"
+        ));
     }
     s.push('\n');
     if !report.full_pass {
@@ -580,7 +610,11 @@ fn summary(report: &TrainReport, examples: &Examples, scorecard: &Scorecard) -> 
             spikes.max_ratio,
             recordings.len(),
             named.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         ));
     }
     for (layer, spikes) in &report.test_spikes {

@@ -354,7 +354,10 @@ fn check(
         return Err(ScoreError::input(
             "min_margin, z, below_margin",
             "finite numbers",
-            format!("{}, {}, {}", config.min_margin, config.z, config.below_margin),
+            format!(
+                "{}, {}, {}",
+                config.min_margin, config.z, config.below_margin
+            ),
         ));
     }
     Ok(())

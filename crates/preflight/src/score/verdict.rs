@@ -433,7 +433,11 @@ mod tests {
         let v = judge(&evidence(757, 0.77), &VerdictConfig::default());
         assert!(!v.trap && v.accuracy_below_baseline && !v.accuracy_at_baseline);
         assert!(v.lines[0].starts_with("No accuracy trap, but do not report accuracy alone"));
-        assert!(v.lines[0].contains("is below the majority baseline"), "{}", v.lines[0]);
+        assert!(
+            v.lines[0].contains("is below the majority baseline"),
+            "{}",
+            v.lines[0]
+        );
         // The same accuracy at chance balanced accuracy is the trap.
         let v = judge(&evidence(757, 0.5), &VerdictConfig::default());
         assert!(v.trap && v.balanced_at_chance);
