@@ -26,10 +26,25 @@ pub fn write_atomic(
         w.flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    readable_by_all(tmp.as_file())
+        .with_context(|| format!("cannot set the permissions of {}", path.display()))?;
     tmp.as_file()
         .sync_all()
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Temporary files are created readable by their owner only; an output is
+/// a plain file like any other (rw-r--r--).
+pub fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
     Ok(())
 }

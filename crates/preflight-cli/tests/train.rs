@@ -154,3 +154,30 @@ fn without_the_audit_the_guards_name_the_faulty_recordings() {
     );
     assert!(stdout.contains("run-2"), "{stdout}");
 }
+
+#[cfg(unix)]
+#[test]
+fn outputs_are_plain_readable_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("temp");
+    let data = tmp.path().join("data");
+    write_dataset(&data);
+    let out = tmp.path().join("model");
+    let run = preflight()
+        .arg("train")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .args(["--max-steps", "2", "--fail-on", "none"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("trained on 2 batches of "), "{stdout}");
+    assert!(stdout.contains("less than one pass over the training set"), "{stdout}");
+    for name in ["model.safetensors", "model.json", "train.json"] {
+        let mode = std::fs::metadata(out.join(name)).expect(name).permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "{name}: {:o}", mode & 0o777);
+    }
+    let report = json(&out.join("train.json"));
+    assert_eq!(report["run"]["full_pass"], false);
+}

@@ -132,6 +132,14 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
     };
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     file.write_all(bytes).map_err(io)?;
+    // Temporary files are created readable by their owner only; a model is
+    // a plain file like any other (rw-r--r--).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o644);
+        file.as_file().set_permissions(mode).map_err(io)?;
+    }
     file.as_file().sync_all().map_err(io)?;
     file.persist(path).map_err(|e| io(e.error))?;
     Ok(())

@@ -105,6 +105,8 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
     tsv.flush()
         .with_context(|| format!("cannot write {}", out.join("windows.tsv").display()))?;
     drop(tsv);
+    crate::output::readable_by_all(table.as_file())
+        .with_context(|| format!("cannot write {}", out.join("windows.tsv").display()))?;
     table
         .persist(out.join("windows.tsv"))
         .with_context(|| format!("cannot write {}", out.join("windows.tsv").display()))?;
