@@ -193,6 +193,19 @@ fn demo_tells_the_story_and_what_to_do_next() {
     }
     assert!(html.matches("<svg").count() >= 10, "charts");
     assert!(!html.contains("http://") && !html.contains("https://"));
+    // The baseline was trained on what the audit left and scored.
+    #[cfg(feature = "train")]
+    {
+        assert!(stdout.contains("The baseline (preflight train)"), "{stdout}");
+        assert!(stdout.contains("subjects it never saw: balanced accuracy"), "{stdout}");
+        let model = out_dir.join("derivatives/preflight/model");
+        assert!(model.join("model.safetensors").is_file());
+        let t: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(model.join("train.json")).expect("train.json"))
+                .expect("JSON");
+        assert_eq!(t["excluded_recordings"], 2);
+        assert_eq!(t["normalized"], true);
+    }
     // The audit ran and found exactly the planted contacts.
     assert!(
         stdout.contains("found       8 problems on 4 channels of 2 recordings"),
