@@ -196,8 +196,14 @@ fn demo_tells_the_story_and_what_to_do_next() {
     // The baseline was trained on what the audit left and scored.
     #[cfg(feature = "train")]
     {
-        assert!(stdout.contains("The baseline (preflight train)"), "{stdout}");
-        assert!(stdout.contains("subjects it never saw: balanced accuracy"), "{stdout}");
+        assert!(
+            stdout.contains("The baseline (preflight train)"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("subjects it never saw: balanced accuracy"),
+            "{stdout}"
+        );
         let model = out_dir.join("derivatives/preflight/model");
         assert!(model.join("model.safetensors").is_file());
         let t: serde_json::Value =

@@ -173,9 +173,15 @@ fn outputs_are_plain_readable_files() {
         .success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     assert!(stdout.contains("trained on 2 batches of "), "{stdout}");
-    assert!(stdout.contains("less than one pass over the training set"), "{stdout}");
+    assert!(
+        stdout.contains("less than one pass over the training set"),
+        "{stdout}"
+    );
     for name in ["model.safetensors", "model.json", "train.json"] {
-        let mode = std::fs::metadata(out.join(name)).expect(name).permissions().mode();
+        let mode = std::fs::metadata(out.join(name))
+            .expect(name)
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o644, "{name}: {:o}", mode & 0o777);
     }
     let report = json(&out.join("train.json"));

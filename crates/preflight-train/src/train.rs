@@ -529,15 +529,7 @@ pub fn predict(
     windows: &[usize],
     batch_size: usize,
 ) -> Result<Vec<Vec<f32>>, TrainError> {
-    let device = Device::Cpu;
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut out = Vec::with_capacity(windows.len());
-    for batch in windows.chunks(batch_size.max(1)) {
-        let (x, _) = batch_tensors(examples, batch, &device)?;
-        let logits = net.forward(&x, false, &mut rng, &mut NoTaps)?;
-        out.extend(logits.to_dtype(DType::F32)?.to_vec2::<f32>()?);
-    }
-    Ok(out)
+    predict_with(net, examples, windows, batch_size, None)
 }
 
 /// [`predict`], with every layer's activations judged against the
@@ -549,14 +541,30 @@ fn predict_watched(
     batch_size: usize,
     guards: &mut Guards,
 ) -> Result<Vec<Vec<f32>>, TrainError> {
+    predict_with(net, examples, windows, batch_size, Some(guards))
+}
+
+fn predict_with(
+    net: &mut EegNet,
+    examples: &Examples,
+    windows: &[usize],
+    batch_size: usize,
+    mut guards: Option<&mut Guards>,
+) -> Result<Vec<Vec<f32>>, TrainError> {
     let device = Device::Cpu;
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let mut out = Vec::with_capacity(windows.len());
     for batch in windows.chunks(batch_size.max(1)) {
         let (x, _) = batch_tensors(examples, batch, &device)?;
-        let mut taps = StepTaps::default();
-        let logits = net.forward(&x, false, &mut rng, &mut taps)?;
-        guards.held_out(taps, batch, examples);
+        let logits = match guards.as_deref_mut() {
+            Some(g) => {
+                let mut taps = StepTaps::default();
+                let logits = net.forward(&x, false, &mut rng, &mut taps)?;
+                g.held_out(taps, batch, examples);
+                logits
+            }
+            None => net.forward(&x, false, &mut rng, &mut NoTaps)?,
+        };
         out.extend(logits.to_dtype(DType::F32)?.to_vec2::<f32>()?);
     }
     Ok(out)

@@ -712,7 +712,8 @@ fn group_line(cause: Cause, group: &[&preflight::audit::finding::Finding]) -> St
     )
 }
 
-fn thousands(n: usize) -> String {
+/// `n` with commas between groups of three digits: 23,322.
+pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {

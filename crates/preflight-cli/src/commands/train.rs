@@ -26,7 +26,7 @@ use preflight_train::train::{train, Progress, TrainConfig, TrainReport};
 use serde::Serialize;
 
 use crate::cli::{AuditSource, DatasetArgs};
-use crate::commands::audit::{preparation, refuse_inside_dataset};
+use crate::commands::audit::{preparation, refuse_inside_dataset, thousands};
 use crate::commands::inspect::load;
 use crate::output::write_atomic;
 use crate::Outcome;
@@ -539,6 +539,22 @@ fn train_with_progress(
     Ok(trained)
 }
 
+/// The recordings with the most spiking windows, with their counts (four,
+/// then how many more), and the number of recordings.
+fn worst_recordings(spikes: &preflight_train::guard::Spikes) -> (String, usize) {
+    let mut recordings: Vec<(&String, &usize)> = spikes.by_recording.iter().collect();
+    recordings.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut named: Vec<String> = recordings
+        .iter()
+        .take(4)
+        .map(|(r, n)| format!("{r} ({n})"))
+        .collect();
+    if recordings.len() > 4 {
+        named.push(format!("and {} more", recordings.len() - 4));
+    }
+    (named.join(", "), recordings.len())
+}
+
 /// A line above the progress bar, or on stderr when there is no bar.
 fn say(bar: &ProgressBar, line: String) {
     if bar.is_hidden() {
@@ -594,44 +610,24 @@ fn summary(report: &TrainReport, examples: &Examples, scorecard: &Scorecard) -> 
         None => s.push_str("guards: no non-finite loss, activation or gradient\n"),
     }
     for (layer, spikes) in &report.spikes {
-        let mut recordings: Vec<(&String, &usize)> = spikes.by_recording.iter().collect();
-        recordings.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let named: Vec<String> = recordings
-            .iter()
-            .take(4)
-            .map(|(r, n)| format!("{r} ({n})"))
-            .collect();
-        let more = recordings.len().saturating_sub(4);
+        let (named, count) = worst_recordings(spikes);
         s.push_str(&format!(
             "activation spikes at the {layer}: {} windows over {} steps, up to {:.0}× the \
-             first epoch's level, from {} recordings: {}{}\n",
+             first epoch's level, from {count} recordings: {named}\n",
             thousands(spikes.windows),
             thousands(spikes.steps),
             spikes.max_ratio,
-            recordings.len(),
-            named.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
         ));
     }
     for (layer, spikes) in &report.test_spikes {
-        let mut recordings: Vec<(&String, &usize)> = spikes.by_recording.iter().collect();
-        recordings.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let named: Vec<String> = recordings
-            .iter()
-            .take(4)
-            .map(|(r, n)| format!("{r} ({n})"))
-            .collect();
+        let (named, _) = worst_recordings(spikes);
         s.push_str(&format!(
             "test windows beyond {:.0}× the training level at the {layer}: {} windows, up to \
              {:.0}×, from {}: the network never saw the like in training\n",
             report.config.guards.spike,
             thousands(spikes.windows),
             spikes.max_ratio,
-            named.join(", ")
+            named
         ));
     }
     if !report.explosions.is_empty() {
@@ -654,16 +650,4 @@ fn bar(len: u64, template: &str) -> Result<ProgressBar> {
         .context("progress bar template")?
         .progress_chars("=> ");
     Ok(ProgressBar::new(len).with_style(style))
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
