@@ -5,8 +5,9 @@
 //! run completed with findings (for `inspect`: files that could not be
 //! read; for `scan` and `merge`: recordings that could not be read; for
 //! `export`: windows left out as unreadable or not fitting, or non-finite
-//! samples in X); 2 on a usage error, an unreadable single input, or an
-//! I/O error.
+//! samples in X; for `audit`, `evaluate` and `train`: a `--fail-on`
+//! condition); 2 on a usage error, an unreadable single input, or an I/O
+//! error.
 
 mod cli;
 mod commands;
