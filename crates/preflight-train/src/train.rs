@@ -12,6 +12,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use preflight::score::metrics::Confusion;
+use preflight::score::{Decision, Predictions, ScoreKind};
+
 use crate::data::Examples;
 use crate::error::TrainError;
 use crate::guard::{GuardConfig, Guards, Incident, IncidentKind, Spikes, StepTaps};
@@ -269,7 +272,7 @@ pub fn train(
         order.shuffle(&mut rng);
         let mut loss_sum = 0.0;
         let mut epoch_steps = 0;
-        let mut confusion = vec![vec![0usize; k + 1]; k];
+        let (mut seen_labels, mut seen) = (Vec::new(), Vec::new());
         for (b, batch) in order.chunks(config.batch_size).enumerate() {
             if steps >= max_steps {
                 break 'epochs;
@@ -292,7 +295,8 @@ pub fn train(
                 stopped = Some(incident);
                 break 'epochs;
             }
-            tally(&mut confusion, &logits.to_vec2::<f32>()?, batch, examples);
+            seen.extend(decisions(&logits.to_vec2::<f32>()?, k));
+            seen_labels.extend(batch.iter().map(|&i| examples.y[i]));
             let loss = weighted_cross_entropy(&logits, &y, &weights)?;
             let loss_value = f64::from(loss.to_scalar::<f32>()?);
             if !loss_value.is_finite() {
@@ -362,7 +366,9 @@ pub fn train(
         let record = EpochRecord {
             epoch,
             train_loss: loss_sum / epoch_steps as f64,
-            train_balanced_accuracy: balanced_accuracy_of(&confusion),
+            train_balanced_accuracy: Confusion::new(&seen_labels, &seen, k)
+                .balanced_accuracy()
+                .unwrap_or(f64::NAN),
             validation_balanced_accuracy: balanced_accuracy(
                 &validation,
                 &labels_of(examples, &split.validation),
@@ -574,57 +580,34 @@ fn labels_of(examples: &Examples, windows: &[usize]) -> Vec<u32> {
     windows.iter().map(|&i| examples.y[i]).collect()
 }
 
-/// The predicted class of a row of logits; `None` when any is not finite,
-/// so that such a row is scored wrong instead of landing on class 0.
-fn predicted(row: &[f32]) -> Option<usize> {
-    if row.iter().any(|v| !v.is_finite()) {
-        return None;
+/// What rows of logits decide, as the scorecard reads them: a row with a
+/// NaN or Inf names no class and is wrong, instead of landing on class 0.
+fn decisions(logits: &[Vec<f32>], classes: usize) -> Vec<Decision> {
+    Predictions::Scores {
+        kind: ScoreKind::Logits,
+        classes,
+        values: logits.iter().flatten().map(|&v| f64::from(v)).collect(),
     }
-    let mut best = 0;
-    for (c, v) in row.iter().enumerate() {
-        if *v > row[best] {
-            best = c;
-        }
-    }
-    Some(best)
+    .decide(classes)
 }
 
-/// Adds a batch to a `classes × (classes + 1)` confusion matrix whose last
-/// column counts non-finite rows, which are wrong for every class.
-fn tally(confusion: &mut [Vec<usize>], logits: &[Vec<f32>], batch: &[usize], examples: &Examples) {
-    let labels: Vec<u32> = batch.iter().map(|&i| examples.y[i]).collect();
-    add(confusion, logits, &labels);
-}
-
-fn add(confusion: &mut [Vec<usize>], logits: &[Vec<f32>], labels: &[u32]) {
-    let k = confusion.len();
-    for (row, &truth) in logits.iter().zip(labels) {
-        let column = predicted(row).filter(|&p| p < k).unwrap_or(k);
-        confusion[truth as usize][column] += 1;
-    }
-}
-
-fn balanced_accuracy_of(confusion: &[Vec<usize>]) -> f64 {
-    let mut sum = 0.0;
-    let mut present = 0;
-    for (c, row) in confusion.iter().enumerate() {
-        let total: usize = row.iter().sum();
-        if total > 0 {
-            sum += row[c] as f64 / total as f64;
-            present += 1;
-        }
-    }
-    if present == 0 {
-        f64::NAN
-    } else {
-        sum / present as f64
-    }
-}
-
-/// Mean recall over the classes present in `labels`; a non-finite row is
-/// wrong.
+/// Mean recall over the classes present in `labels`, as the scorecard
+/// computes it; NaN without labels.
 pub fn balanced_accuracy(logits: &[Vec<f32>], labels: &[u32], classes: usize) -> f64 {
-    let mut confusion = vec![vec![0usize; classes + 1]; classes];
-    add(&mut confusion, logits, labels);
-    balanced_accuracy_of(&confusion)
+    Confusion::new(labels, &decisions(logits, classes), classes)
+        .balanced_accuracy()
+        .unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_finite_row_is_wrong_not_class_0() {
+        let logits = vec![vec![1.0, 0.0], vec![f32::NAN, 0.0], vec![0.0, 1.0]];
+        // Class 0: one of two right; class 1: one of one.
+        assert_eq!(balanced_accuracy(&logits, &[0, 0, 1], 2), 0.75);
+        assert!(balanced_accuracy(&[], &[], 2).is_nan());
+    }
 }
