@@ -121,37 +121,11 @@ impl Examples {
     /// frequency), applied with the window's ends mirrored so that its
     /// edges are not pulled towards zero.
     pub fn decimate(&self, factor: usize) -> Examples {
-        let factor = factor.max(1);
-        let out_samples = self.samples.div_ceil(factor);
-        let taps = lowpass_taps(factor);
-        let half = taps.len() / 2;
-        let rows = self.x.len() / self.samples.max(1);
-        let mut x = Vec::with_capacity(rows * out_samples);
-        for row in self.x.chunks_exact(self.samples.max(1)) {
-            for j in 0..out_samples {
-                let centre = (j * factor) as isize;
-                let mut acc = 0.0f64;
-                for (k, &h) in taps.iter().enumerate() {
-                    let i = mirror(centre + k as isize - half as isize, row.len());
-                    acc += h * f64::from(row[i]);
-                }
-                x.push(acc as f32);
-            }
-        }
         Examples {
-            sfreq_hz: self.sfreq_hz / factor as f64,
-            samples: out_samples,
-            x,
-            ..self.clone_without_values()
-        }
-    }
-
-    fn clone_without_values(&self) -> Examples {
-        Examples {
+            sfreq_hz: self.sfreq_hz / factor.max(1) as f64,
+            samples: self.samples.div_ceil(factor.max(1)),
+            x: decimate_rows(&self.x, self.samples, factor),
             channels: self.channels.clone(),
-            sfreq_hz: self.sfreq_hz,
-            samples: self.samples,
-            x: Vec::new(),
             y: self.y.clone(),
             subject: self.subject.clone(),
             recording: self.recording.clone(),
@@ -170,6 +144,31 @@ impl Examples {
         }
         counts
     }
+}
+
+/// Rows of `samples` values each (`x` holds whole rows), decimated as
+/// [`Examples::decimate`] does: `samples.div_ceil(factor)` values a row.
+pub fn decimate_rows(x: &[f32], samples: usize, factor: usize) -> Vec<f32> {
+    let factor = factor.max(1);
+    if factor == 1 || samples == 0 {
+        return x.to_vec();
+    }
+    let out_samples = samples.div_ceil(factor);
+    let taps = lowpass_taps(factor);
+    let half = taps.len() / 2;
+    let mut out = Vec::with_capacity(x.len() / samples * out_samples);
+    for row in x.chunks_exact(samples) {
+        for j in 0..out_samples {
+            let centre = (j * factor) as isize;
+            let mut acc = 0.0f64;
+            for (k, &h) in taps.iter().enumerate() {
+                let i = mirror(centre + k as isize - half as isize, row.len());
+                acc += h * f64::from(row[i]);
+            }
+            out.push(acc as f32);
+        }
+    }
+    out
 }
 
 /// The largest whole factor that brings `sfreq_hz` down to no less than

@@ -20,7 +20,7 @@ use preflight::dataset::Dataset;
 use preflight::export::{BatchReader, Origin, Preparation, TensorPlan};
 use preflight::score::{Predictions, ScoreKind, Scorecard};
 use preflight::window::{windows, WindowSource, Windows};
-use preflight_train::data::{decimation_factor, Examples};
+use preflight_train::data::{decimate_rows, decimation_factor, Examples};
 use preflight_train::save::{save, InputNormalization, ModelCard};
 use preflight_train::train::{train, Progress, TrainConfig, TrainReport};
 use serde::Serialize;
@@ -404,29 +404,15 @@ fn load_examples(
         }
         errors += batch.errors.len();
         non_finite += batch.non_finite.iter().sum::<u64>();
-        let part = Examples {
-            channels: plan.channels.clone(),
-            sfreq_hz: plan.sfreq_hz,
-            samples: plan.samples,
-            onset_s: batch
-                .onsets_s
-                .iter()
-                .map(|o| o.unwrap_or(f64::NAN))
-                .collect(),
-            x: batch.x,
-            y: batch.labels,
-            subject: batch.subjects,
-            recording: batch.recordings,
-            classes: Vec::new(),
-            subjects: Vec::new(),
-            recordings: Vec::new(),
-        }
-        .decimate(factor);
-        examples.x.extend_from_slice(&part.x);
-        examples.y.extend_from_slice(&part.y);
-        examples.subject.extend_from_slice(&part.subject);
-        examples.recording.extend_from_slice(&part.recording);
-        examples.onset_s.extend_from_slice(&part.onset_s);
+        examples
+            .x
+            .extend(decimate_rows(&batch.x, plan.samples, factor));
+        examples.y.extend_from_slice(&batch.labels);
+        examples.subject.extend_from_slice(&batch.subjects);
+        examples.recording.extend_from_slice(&batch.recordings);
+        examples
+            .onset_s
+            .extend(batch.onsets_s.iter().map(|o| o.unwrap_or(f64::NAN)));
     }
     bar.finish_and_clear();
     if errors > 0 {
