@@ -29,6 +29,7 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "train")]
     pin_thread_count();
     init_logging(cli.verbose);
     let result = match cli.command {
@@ -54,8 +55,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Thread counts for the tensor library, unless the environment sets
-/// them; this runs before any thread is started.
+/// Thread counts for the tensor library of `train`, unless the
+/// environment sets them; this runs before any thread is started.
 ///
 /// - `RAYON_NUM_THREADS`: the machine's parallelism. candle asks for its
 ///   thread count before every matrix product and, without the variable,
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
 ///   took 65 ms with two threads and 11 ms with one on a 2-core machine
 ///   with other work running (BENCHMARKS.md). Matrix products still use
 ///   every core.
+#[cfg(feature = "train")]
 fn pin_thread_count() {
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
         let n = std::thread::available_parallelism().map_or(1, |n| n.get());
