@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
 
-use crate::annotations::{parse_tals, Annotation};
+use crate::annotations::{parse_tals, Annotation, Tal};
 use crate::error::{Error, Warning};
 use crate::header::{self, Format, Header, Variant};
 
@@ -262,13 +262,12 @@ impl Edf {
         Ok(())
     }
 
-    /// The onset of a record from its time-keeping annotation (the first
-    /// TAL of the first annotation signal), in seconds after the header's
-    /// start time.
-    fn time_keeping_onset(&self, record: u64, signal: usize) -> Result<f64, Error> {
+    /// The TALs of annotation signal `signal` in `record`; a malformed one
+    /// is an error naming the record and the byte offset in the file.
+    fn record_tals(&self, record: u64, signal: usize) -> Result<Vec<Tal>, Error> {
         let bytes = self.record_signal_bytes(record, signal);
         let base = self.record_offset(record) + self.signal_offsets[signal] as u64;
-        let tals = parse_tals(bytes).map_err(|e| Error::Record {
+        parse_tals(bytes).map_err(|e| Error::Record {
             path: self.path.clone(),
             record,
             offset: base + e.position as u64,
@@ -276,17 +275,30 @@ impl Edf {
                 "invalid annotation in signal {signal} ({}): {}",
                 self.header.signals[signal].label, e.reason
             ),
-        })?;
+        })
+    }
+
+    /// The onset of a record from its time-keeping annotation (the first
+    /// TAL of the first annotation signal), in seconds after the header's
+    /// start time.
+    fn time_keeping_onset(&self, record: u64, signal: usize) -> Result<f64, Error> {
+        let tals = self.record_tals(record, signal)?;
         tals.first()
             .map(|t| t.onset_s)
-            .ok_or_else(|| Error::Record {
-                path: self.path.clone(),
-                record,
-                offset: base,
-                reason: "the annotation signal holds no time-keeping annotation \
+            .ok_or_else(|| self.no_time_keeping(record, signal))
+    }
+
+    /// The error of a record whose annotation signal lacks the time-keeping
+    /// annotation an EDF+ record starts with.
+    fn no_time_keeping(&self, record: u64, signal: usize) -> Error {
+        Error::Record {
+            path: self.path.clone(),
+            record,
+            offset: self.record_offset(record) + self.signal_offsets[signal] as u64,
+            reason: "the annotation signal holds no time-keeping annotation \
                      (an EDF+ record must start with one)"
-                    .into(),
-            })
+                .into(),
+        }
     }
 
     /// Checks the time-keeping annotations of records `start..end` of a
@@ -342,30 +354,13 @@ impl Edf {
 
         for record in 0..self.records {
             for (k, &signal) in annotation_signals.iter().enumerate() {
-                let bytes = self.record_signal_bytes(record, signal);
-                let base = self.record_offset(record) + self.signal_offsets[signal] as u64;
-                let tals = parse_tals(bytes).map_err(|e| Error::Record {
-                    path: self.path.clone(),
-                    record,
-                    offset: base + e.position as u64,
-                    reason: format!(
-                        "invalid annotation in signal {signal} ({}): {}",
-                        self.header.signals[signal].label, e.reason
-                    ),
-                })?;
+                let tals = self.record_tals(record, signal)?;
                 let mut tals = tals.into_iter();
 
                 // Time-keeping TAL: first TAL of the first annotation signal.
                 if keeps_time && k == 0 {
                     let Some(mut first) = tals.next() else {
-                        return Err(Error::Record {
-                            path: self.path.clone(),
-                            record,
-                            offset: base,
-                            reason: "the annotation signal holds no time-keeping annotation \
-                                     (an EDF+ record must start with one)"
-                                .into(),
-                        });
+                        return Err(self.no_time_keeping(record, signal));
                     };
                     if first.texts.first().is_some_and(|t| t.is_empty()) {
                         first.texts.remove(0);
