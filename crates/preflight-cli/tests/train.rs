@@ -10,8 +10,16 @@ use assert_cmd::Command;
 use preflight::synth::{generate, ControlPlan, Fault, FaultKind, FaultPlan, SynthConfig};
 use serde_json::Value;
 
-fn preflight() -> Command {
-    Command::cargo_bin("preflight").expect("binary built")
+/// `preflight train DATA --out OUT ARGS...`, ready to assert on.
+fn run_train(data: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("preflight")
+        .expect("binary built")
+        .arg("train")
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .assert()
 }
 
 /// 6 subjects × 2 runs × 32 channels, 1 minute at 256 Hz; in every
@@ -60,14 +68,12 @@ fn with_the_audit_faulty_recordings_are_left_out_and_the_model_is_saved() {
     let data = tmp.path().join("data");
     write_dataset(&data);
     let out = tmp.path().join("model");
-    let run = preflight()
-        .arg("train")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .args(["--epochs", "3", "--full", "--fail-on", "stop"])
-        .assert()
-        .success();
+    let run = run_train(
+        &data,
+        &out,
+        &["--epochs", "3", "--full", "--fail-on", "stop"],
+    )
+    .success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     assert!(stdout.contains("split by subject"), "{stdout}");
     assert!(stdout.contains("balanced accuracy"), "{stdout}");
@@ -106,14 +112,12 @@ fn with_the_audit_faulty_recordings_are_left_out_and_the_model_is_saved() {
     assert!(out.join("model.safetensors").is_file());
     // The same run again gives the same train.json.
     let again = tmp.path().join("again");
-    preflight()
-        .arg("train")
-        .arg(&data)
-        .arg("--out")
-        .arg(&again)
-        .args(["--epochs", "3", "--full", "--fail-on", "none"])
-        .assert()
-        .success();
+    run_train(
+        &data,
+        &again,
+        &["--epochs", "3", "--full", "--fail-on", "none"],
+    )
+    .success();
     assert_eq!(
         std::fs::read(out.join("train.json")).unwrap(),
         std::fs::read(again.join("train.json")).unwrap()
@@ -126,14 +130,7 @@ fn without_the_audit_the_guards_name_the_faulty_recordings() {
     let data = tmp.path().join("data");
     write_dataset(&data);
     let out = tmp.path().join("model");
-    let run = preflight()
-        .arg("train")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .args(["--no-audit", "--epochs", "2"])
-        .assert()
-        .code(1);
+    let run = run_train(&data, &out, &["--no-audit", "--epochs", "2"]).code(1);
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     let t = json(&out.join("train.json"));
     assert_eq!(t["normalized"], false);
@@ -163,14 +160,7 @@ fn outputs_are_plain_readable_files() {
     let data = tmp.path().join("data");
     write_dataset(&data);
     let out = tmp.path().join("model");
-    let run = preflight()
-        .arg("train")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .args(["--max-steps", "2", "--fail-on", "none"])
-        .assert()
-        .success();
+    let run = run_train(&data, &out, &["--max-steps", "2", "--fail-on", "none"]).success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     assert!(stdout.contains("trained on 2 batches of "), "{stdout}");
     assert!(
