@@ -144,6 +144,15 @@ fn a_good_model_is_not_the_trap() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let words = flat(&stdout);
     assert!(words.contains("No accuracy trap"), "{stdout}");
+    let chance = [
+        "--predictions",
+        s(&p),
+        "--labels",
+        s(&y),
+        "--fail-on",
+        "chance",
+    ];
+    assert_eq!(evaluate(&chance).0, 0, "it separates the classes");
     assert!(words.contains("NaN/Inf outputs 0 (0.0%)"), "{stdout}");
 
     let (_, json, _) = evaluate(&["--predictions", s(&p), "--labels", s(&y), "--json"]);
@@ -188,16 +197,19 @@ fn predicted_labels_that_always_answer_the_majority_are_the_trap() {
         words.contains("ROC AUC - (needs scores, not labels)"),
         "{stdout}"
     );
-    // No NaN here: --fail-on nan alone passes.
-    let (code, _, _) = evaluate(&[
-        "--predictions",
-        s(&p),
-        "--labels",
-        s(&y),
-        "--fail-on",
-        "nan",
-    ]);
-    assert_eq!(code, 0);
+    // No NaN here: --fail-on nan alone passes; a constant answer
+    // separates nothing, so --fail-on chance fails.
+    for (condition, expected) in [("nan", 0), ("chance", 1)] {
+        let (code, _, _) = evaluate(&[
+            "--predictions",
+            s(&p),
+            "--labels",
+            s(&y),
+            "--fail-on",
+            condition,
+        ]);
+        assert_eq!(code, expected, "--fail-on {condition}");
+    }
 }
 
 #[test]

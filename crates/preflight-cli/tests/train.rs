@@ -82,6 +82,10 @@ fn with_the_audit_faulty_recordings_are_left_out_and_the_model_is_saved() {
     assert_eq!(t["schema"], "preflight.train/1");
     assert_eq!(t["audit"], "in-process");
     assert_eq!(t["normalized"], true);
+    assert_eq!(
+        t["aligned"], true,
+        "normalized windows are aligned per subject"
+    );
     assert_eq!(t["excluded_recordings"], 6, "every run 2 is excluded");
     assert_eq!(t["decimation"], 4);
     assert!(t["run"]["stopped"].is_null(), "{}", t["run"]["stopped"]);
@@ -108,6 +112,7 @@ fn with_the_audit_faulty_recordings_are_left_out_and_the_model_is_saved() {
 
     let model = json(&out.join("model.json"));
     assert_eq!(model["normalized"], true);
+    assert_eq!(model["aligned"], true);
     assert_eq!(model["channels"].as_array().map(|a| a.len()), Some(32));
     assert!(out.join("model.safetensors").is_file());
     // The same run again gives the same train.json.
@@ -130,10 +135,16 @@ fn without_the_audit_the_guards_name_the_faulty_recordings() {
     let data = tmp.path().join("data");
     write_dataset(&data);
     let out = tmp.path().join("model");
-    let run = run_train(&data, &out, &["--no-audit", "--epochs", "2"]).code(1);
+    let run = run_train(
+        &data,
+        &out,
+        &["--no-audit", "--epochs", "2", "--fail-on", "any"],
+    )
+    .code(1);
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     let t = json(&out.join("train.json"));
     assert_eq!(t["normalized"], false);
+    assert_eq!(t["aligned"], false, "raw windows stay raw");
     assert_eq!(t["excluded_recordings"], 0);
     assert!(t["run"]["config"]["class_weights"].is_null());
     let spikes = &t["run"]["spikes"]["input"];
@@ -160,7 +171,12 @@ fn outputs_are_plain_readable_files() {
     let data = tmp.path().join("data");
     write_dataset(&data);
     let out = tmp.path().join("model");
-    let run = run_train(&data, &out, &["--max-steps", "2", "--fail-on", "none"]).success();
+    let run = run_train(
+        &data,
+        &out,
+        &["--max-steps", "2", "--no-align", "--fail-on", "none"],
+    )
+    .success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     assert!(stdout.contains("trained on 2 batches of "), "{stdout}");
     assert!(
@@ -176,4 +192,5 @@ fn outputs_are_plain_readable_files() {
     }
     let report = json(&out.join("train.json"));
     assert_eq!(report["run"]["full_pass"], false);
+    assert_eq!(report["aligned"], false, "--no-align");
 }

@@ -9,6 +9,7 @@
 //! the step and the windows of the batch that did it. [`save`] writes the
 //! weights as safetensors with the normalization they need.
 
+pub mod align;
 pub mod data;
 pub mod error;
 pub mod guard;

@@ -1,8 +1,11 @@
 //! The trained network as one safetensors file that carries what it needs
 //! to be used again: its weights and batch-norm statistics, the
 //! per-channel normalization its inputs must get (as tensors
-//! `input.mean` and `input.std`, in the order of the channel axis), and,
-//! in the file's metadata, the channel names, classes, sampling rates and
+//! `input.mean` and `input.std`, in the order of the channel axis), the
+//! alignment matrix of each subject of the run when inputs were aligned
+//! (`input.alignment.SUBJECT`, channels × channels, applied after the
+//! normalization as `x ← A x`; see [`crate::align`]), and, in the file's
+//! metadata, the channel names, classes, sampling rates and
 //! the network's shape as JSON. A `model.json` beside it says the same
 //! for people.
 
@@ -13,6 +16,7 @@ use std::path::Path;
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::align::Alignment;
 use crate::error::TrainError;
 use crate::model::{EegNet, NetConfig};
 
@@ -40,6 +44,12 @@ pub struct ModelCard {
     /// Whether inputs are normalized with `input.mean` / `input.std`
     /// (false: raw µV).
     pub normalized: bool,
+    /// Whether each subject's normalized windows are whitened by the
+    /// inverse square root of that subject's mean spatial covariance before
+    /// the network (see [`crate::align`]: a new subject needs its own
+    /// matrix, made the same way from its unlabelled windows).
+    #[serde(default)]
+    pub aligned: bool,
 }
 
 /// Per-channel input normalization: `(x − mean) / std`.
@@ -51,7 +61,9 @@ pub struct InputNormalization {
     pub std: Vec<f32>,
 }
 
-/// Writes `net` with `card` and `normalization` to `path` (safetensors)
+/// Writes `net` with `card`, `normalization` and the `alignment` of the
+/// subjects named (index into the names as in [`Alignment::matrices`]) to
+/// `path` (safetensors)
 /// and `model.json` beside it, each through a temporary file renamed into
 /// place.
 ///
@@ -64,6 +76,7 @@ pub fn save(
     net: &EegNet,
     card: &ModelCard,
     normalization: Option<&InputNormalization>,
+    alignment: Option<(&Alignment, &[String])>,
     path: &Path,
 ) -> Result<(), TrainError> {
     let mut tensors: HashMap<String, Tensor> = net.state();
@@ -84,6 +97,26 @@ pub fn save(
             "input.std".into(),
             Tensor::new(n.std.as_slice(), &Device::Cpu)?,
         );
+    }
+    if let Some((a, subjects)) = alignment {
+        let c = card.channels.len();
+        if a.channels != c || a.matrices.len() != subjects.len() {
+            return Err(TrainError::Data(format!(
+                "alignment has {} matrices of {} channels for {} subjects of {c} channels",
+                a.matrices.len(),
+                a.channels,
+                subjects.len()
+            )));
+        }
+        for (m, subject) in a.matrices.iter().zip(subjects) {
+            if let Some(m) = m {
+                let values: Vec<f32> = m.iter().map(|&v| v as f32).collect();
+                tensors.insert(
+                    format!("input.alignment.{subject}"),
+                    Tensor::from_vec(values, (c, c), &Device::Cpu)?,
+                );
+            }
+        }
     }
     let json = serde_json::to_string(card)
         .map_err(|e| TrainError::Data(format!("model description: {e}")))?;
@@ -166,17 +199,35 @@ mod tests {
             decimation: 4,
             window_s: Some((-0.2, 0.8)),
             normalized: true,
+            aligned: true,
         };
         let norm = InputNormalization {
             mean: vec![1.0, -2.0],
             std: vec![10.0, 20.0],
         };
         let path = dir.path().join("model.safetensors");
-        save(&net, &card, Some(&norm), &path).expect("saved");
+        let alignment = Alignment {
+            channels: 2,
+            matrices: vec![Some(vec![2.0, 0.5, 0.5, 3.0]), None],
+        };
+        let subjects = ["01".to_string(), "02".to_string()];
+        save(
+            &net,
+            &card,
+            Some(&norm),
+            Some((&alignment, &subjects)),
+            &path,
+        )
+        .expect("saved");
         assert_eq!(read_card(&path).expect("card"), card);
         let loaded = candle_core::safetensors::load(&path, &Device::Cpu).expect("loads");
         let std = loaded["input.std"].to_vec1::<f32>().expect("f32");
         assert_eq!(std, vec![10.0, 20.0]);
+        let a = loaded["input.alignment.01"]
+            .to_vec2::<f32>()
+            .expect("2 × 2");
+        assert_eq!(a, vec![vec![2.0, 0.5], vec![0.5, 3.0]]);
+        assert!(!loaded.contains_key("input.alignment.02"));
         for (name, tensor) in net.state() {
             let a = tensor.flatten_all().unwrap().to_vec1::<f32>().unwrap();
             let b = loaded[&name]
@@ -192,7 +243,7 @@ mod tests {
             mean: vec![0.0],
             std: vec![1.0],
         };
-        let err = save(&net, &card, Some(&wrong), &path)
+        let err = save(&net, &card, Some(&wrong), None, &path)
             .unwrap_err()
             .to_string();
         assert!(err.contains("1 means"), "{err}");

@@ -6,7 +6,8 @@
 //!
 //! - `schema`: `"preflight.evaluate/1"`;
 //! - `predictions`, `labels`: the paths as given;
-//! - `failing`: the `--fail-on` conditions that hold (`trap`, `nan`);
+//! - `failing`: the `--fail-on` conditions that hold (`trap`, `chance`,
+//!   `nan`);
 //! - `scorecard`: `examples`, `classes`, `kind` (`logits`, `probabilities`,
 //!   `labels`), `confusion` (rows true, columns predicted), `unscored` (per
 //!   true class, rows whose output named no class), `correct`, `accuracy`,
@@ -57,7 +58,9 @@ pub struct EvaluateArgs {
     pub classes: Option<Vec<String>>,
 
     /// Exit with code 1 when these hold: a comma list of trap (the
-    /// accuracy trap) and nan (NaN/Inf outputs), any, or none.
+    /// accuracy trap), chance (balanced accuracy within noise of chance:
+    /// the model separates nothing; part of the trap) and nan (NaN/Inf
+    /// outputs), any, or none.
     #[arg(long, default_value = "any", value_name = "CONDITIONS")]
     pub fail_on: String,
 
@@ -90,6 +93,7 @@ pub struct EvaluateArgs {
 #[serde(rename_all = "snake_case")]
 enum Condition {
     Trap,
+    Chance,
     Nan,
 }
 
@@ -150,6 +154,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Outcome> {
         .into_iter()
         .filter(|c| match c {
             Condition::Trap => card.is_trap(),
+            Condition::Chance => card.verdict.balanced_at_chance,
             Condition::Nan => card.has_non_finite(),
         })
         .collect();
@@ -175,7 +180,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Outcome> {
 
 fn parse_fail_on(text: &str) -> Result<Vec<Condition>> {
     match text {
-        "any" => return Ok(vec![Condition::Trap, Condition::Nan]),
+        "any" => return Ok(vec![Condition::Trap, Condition::Chance, Condition::Nan]),
         "none" => return Ok(Vec::new()),
         _ => {}
     }
@@ -183,11 +188,12 @@ fn parse_fail_on(text: &str) -> Result<Vec<Condition>> {
     for name in text.split(',').map(str::trim) {
         let c = match name {
             "trap" => Condition::Trap,
+            "chance" => Condition::Chance,
             "nan" => Condition::Nan,
             other => {
                 bail!(
                     "--fail-on: {other:?} is not a condition; expected any, none or a comma \
-                     list of trap, nan"
+                     list of trap, chance, nan"
                 )
             }
         };

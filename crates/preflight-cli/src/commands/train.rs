@@ -20,6 +20,7 @@ use preflight::dataset::Dataset;
 use preflight::export::{BatchReader, Origin, Preparation, TensorPlan};
 use preflight::score::{Predictions, ScoreKind, Scorecard};
 use preflight::window::{windows, WindowSource, Windows};
+use preflight_train::align::align_subjects;
 use preflight_train::data::{decimate_rows, decimation_factor, Examples};
 use preflight_train::save::{save, InputNormalization, ModelCard};
 use preflight_train::train::{train, Progress, TrainConfig, TrainReport};
@@ -100,10 +101,22 @@ pub struct TrainArgs {
     #[arg(long)]
     pub no_class_weights: bool,
 
+    /// Leave each subject's windows as the normalization gives them,
+    /// instead of whitening them with the inverse square root of the
+    /// subject's mean spatial covariance (Euclidean alignment, computed
+    /// without labels; only for normalized windows).
+    #[arg(long)]
+    pub no_align: bool,
+
     /// Exit with code 1 when these hold: a comma list of stop (a guard
-    /// stopped training), trap (the accuracy trap on the test subjects)
-    /// and nan (non-finite test outputs), any, or none.
-    #[arg(long, default_value = "any", value_name = "LIST")]
+    /// stopped training), chance (balanced accuracy on the test subjects
+    /// within noise of chance: nothing learned), trap (the accuracy trap:
+    /// accuracy not above the majority baseline) and nan (non-finite test
+    /// outputs), any, or none. The trap is not in the default: the
+    /// class-weighted cross-entropy aims at balanced accuracy and moves
+    /// accuracy under the majority baseline by design (the summary says
+    /// so whenever accuracy is no measure of the model).
+    #[arg(long, default_value = "stop,chance,nan", value_name = "LIST")]
     pub fail_on: String,
 }
 
@@ -114,6 +127,7 @@ struct TrainFile<'a> {
     dataset: String,
     audit: String,
     normalized: bool,
+    aligned: bool,
     excluded_recordings: usize,
     decimation: usize,
     sfreq_hz: f64,
@@ -132,6 +146,8 @@ pub struct Options {
     pub rate: f64,
     /// Unweighted cross-entropy even with the audit's weights.
     pub no_class_weights: bool,
+    /// Align each subject's normalized windows (see `--no-align`).
+    pub align: bool,
     /// Conditions that make the outcome [`Outcome::Findings`].
     pub fail_on: Vec<&'static str>,
 }
@@ -155,6 +171,7 @@ impl Options {
             },
             rate: args.rate,
             no_class_weights: args.no_class_weights,
+            align: !args.no_align,
             fail_on: parse_fail_on(&args.fail_on)?,
         })
     }
@@ -167,7 +184,8 @@ impl Default for Options {
             config: TrainConfig::default(),
             rate: 64.0,
             no_class_weights: false,
-            fail_on: vec!["stop", "trap", "nan"],
+            align: true,
+            fail_on: vec!["stop", "chance", "nan"],
         }
     }
 }
@@ -233,7 +251,14 @@ pub fn train_dataset(
         bail!("{}: no window to train on", dataset.root.display());
     }
     let factor = decimation_factor(plan.sfreq_hz, options.rate);
-    let examples = load_examples(dataset, &windows, &plan, factor)?;
+    let mut examples = load_examples(dataset, &windows, &plan, factor)?;
+    // Raw windows stay raw: a run without the audit shows what the data
+    // does to a network as it is.
+    let alignment = if options.align && plan.normalized {
+        Some(align_subjects(&mut examples)?)
+    } else {
+        None
+    };
 
     let mut config = options.config.clone();
     // The split is drawn from all labelled windows, so that runs with and
@@ -250,7 +275,15 @@ pub fn train_dataset(
     };
     eprintln!(
         "{}",
-        header(dataset, prep, &plan, &examples, factor, &config)
+        header(
+            dataset,
+            prep,
+            &plan,
+            &examples,
+            factor,
+            &config,
+            alignment.is_some()
+        )
     );
     let trained = train_with_progress(&examples, &config)?;
     let report = trained.report;
@@ -268,6 +301,9 @@ pub fn train_dataset(
     let mut failing = Vec::new();
     if fail_on.contains(&"stop") && report.stopped.is_some() {
         failing.push("stop");
+    }
+    if fail_on.contains(&"chance") && scorecard.verdict.balanced_at_chance {
+        failing.push("chance");
     }
     if fail_on.contains(&"trap") && scorecard.is_trap() {
         failing.push("trap");
@@ -289,18 +325,28 @@ pub fn train_dataset(
             _ => None,
         },
         normalized: plan.normalized,
+        aligned: alignment.is_some(),
     };
     let normalization = plan.normalized.then(|| InputNormalization {
         mean: plan.mean.iter().map(|&v| v as f32).collect(),
         std: plan.std.iter().map(|&v| v as f32).collect(),
     });
     let model_path = out.join("model.safetensors");
-    save(&trained.net, &card, normalization.as_ref(), &model_path)?;
+    save(
+        &trained.net,
+        &card,
+        normalization.as_ref(),
+        alignment
+            .as_ref()
+            .map(|a| (a, examples.subjects.as_slice())),
+        &model_path,
+    )?;
     let file = TrainFile {
         schema: SCHEMA,
         dataset: dataset.root.display().to_string(),
         audit: origin(prep),
         normalized: plan.normalized,
+        aligned: alignment.is_some(),
         excluded_recordings: plan.excluded.len(),
         decimation: factor,
         sfreq_hz: examples.sfreq_hz,
@@ -330,7 +376,7 @@ pub fn train_dataset(
 }
 
 fn parse_fail_on(text: &str) -> Result<Vec<&'static str>> {
-    const ALL: [&str; 3] = ["stop", "trap", "nan"];
+    const ALL: [&str; 4] = ["stop", "chance", "trap", "nan"];
     match text {
         "any" => return Ok(ALL.to_vec()),
         "none" => return Ok(Vec::new()),
@@ -343,7 +389,7 @@ fn parse_fail_on(text: &str) -> Result<Vec<&'static str>> {
                 .with_context(|| {
                     format!(
                         "--fail-on: {name:?} is not a condition; expected any, none or a comma \
-                     list of stop, trap, nan"
+                     list of stop, chance, trap, nan"
                     )
                 })
         })
@@ -438,6 +484,7 @@ fn header(
     examples: &Examples,
     factor: usize,
     config: &TrainConfig,
+    aligned: bool,
 ) -> String {
     let counts = examples.class_counts();
     let classes: Vec<String> = examples
@@ -449,13 +496,18 @@ fn header(
     let audit = match &prep.origin {
         Origin::None => "no audit: raw values in µV, nothing excluded".to_string(),
         o => format!(
-            "audit {}: {} recordings excluded, {} channel exclusions masked, normalized",
+            "audit {}: {} recordings excluded, {} channel exclusions masked, normalized{}",
             match o {
                 Origin::Report(p) => p.display().to_string(),
                 _ => "run now".into(),
             },
             plan.excluded.len(),
-            plan.masked_channels
+            plan.masked_channels,
+            if aligned {
+                ", each subject aligned (whitened by its mean spatial covariance)"
+            } else {
+                ""
+            }
         ),
     };
     let weights = match &config.class_weights {
