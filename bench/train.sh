@@ -4,7 +4,7 @@
 # subjects), with wall time and peak memory. Writes the demo dataset if
 # DEMO (default /tmp/preflight-bench-train/demo) does not exist.
 #
-#   SEEDS="0 1 2" bench/train.sh
+#   SEEDS="0 1 2" MODES="audit raw" bench/train.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p preflight-cli
@@ -18,7 +18,7 @@ fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-9s %-5s %-14s %-9s %-9s %-8s %-9s %-8s\n' run seed test_subjects bal_acc accuracy roc_auc wall_s rss_mb
 for seed in ${SEEDS:-0 1 2}; do
-  for mode in audit raw; do
+  for mode in ${MODES:-audit raw}; do
     out=$scratch/$mode-$seed
     rm -rf "$out"
     flag=()
