@@ -211,6 +211,7 @@ fn demo_tells_the_story_and_what_to_do_next() {
                 .expect("JSON");
         assert_eq!(t["excluded_recordings"], 2);
         assert_eq!(t["normalized"], true);
+        assert_eq!(t["aligned"], true);
     }
     // The audit ran and found exactly the planted contacts.
     assert!(

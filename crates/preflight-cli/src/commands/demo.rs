@@ -91,9 +91,14 @@ fn baseline(trained: &train::Trained) -> String {
     let mut s = format!(
         "
 The baseline (preflight train), on the windows the audit left, normalized with its
-statistics, tested on {} subjects it never saw: balanced accuracy {:.3} (chance
+statistics{}, tested on {} subjects it never saw: balanced accuracy {:.3} (chance
 0.500), accuracy {:.3} against {:.3} for always answering {}, {} NaN/Inf outputs.
 ",
+        if trained.aligned {
+            " and aligned subject by subject"
+        } else {
+            ""
+        },
         report.split.test_subjects.len(),
         card.balanced_accuracy,
         card.accuracy,
@@ -106,6 +111,13 @@ statistics, tested on {} subjects it never saw: balanced accuracy {:.3} (chance
     }
     for line in &card.verdict.lines {
         s.push_str(&format!("  - {line}\n"));
+    }
+    if card.is_trap() && !card.verdict.balanced_at_chance && report.config.class_weights.is_some() {
+        s.push_str(
+            "  - The loss weighs both classes equally (the audit's class weights), so the model \
+             gives up standard hits for target ones and its accuracy sits under the majority \
+             baseline by design: balanced accuracy is its measure.\n",
+        );
     }
     s
 }

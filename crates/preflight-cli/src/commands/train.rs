@@ -198,6 +198,8 @@ pub struct Trained {
     pub scorecard: Scorecard,
     /// The `--fail-on` conditions that hold.
     pub failing: Vec<&'static str>,
+    /// Whether each subject's windows were aligned.
+    pub aligned: bool,
     /// The summary to print.
     pub summary: String,
     /// Files written.
@@ -372,6 +374,7 @@ pub fn train_dataset(
         report,
         scorecard,
         failing,
+        aligned: alignment.is_some(),
     })
 }
 
