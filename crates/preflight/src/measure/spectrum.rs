@@ -236,8 +236,11 @@ struct Sums {
 }
 
 impl Sums {
-    /// Adds one segment of `plan.config.segment_len` samples.
-    fn add(&mut self, plan: &WelchPlan, segment: &[f64]) {
+    /// Adds one segment of `plan.config.segment_len` samples, converted to
+    /// f64 as they are read (exactly, for the integer and f32 samples the
+    /// measures take), so a segment taken straight from a caller's block
+    /// sums as one copied first would.
+    fn add<T: Copy + Into<f64>>(&mut self, plan: &WelchPlan, segment: &[T]) {
         let n = plan.config.segment_len;
 
         // Constant detrend; a non-finite sample makes the mean non-finite.
@@ -247,17 +250,17 @@ impl Sums {
         let mut chunks = segment.chunks_exact(8);
         for c in &mut chunks {
             for (l, &x) in lanes.iter_mut().zip(c) {
-                *l += x;
+                *l += x.into();
             }
         }
-        let rest: f64 = chunks.remainder().iter().sum();
+        let rest: f64 = chunks.remainder().iter().map(|&x| x.into()).sum();
         let mean = (lanes.iter().sum::<f64>() + rest) / n as f64;
         if !mean.is_finite() {
             self.skipped += 1;
             return;
         }
         for ((x, &s), &w) in self.input.iter_mut().zip(segment).zip(&plan.window) {
-            *x = (s - mean) * w;
+            *x = (s.into() - mean) * w;
         }
 
         // Lengths are fixed by the plan, so the transform cannot fail.
@@ -322,17 +325,57 @@ impl Welch {
     }
 
     /// Adds a block of samples following the ones seen so far.
+    ///
+    /// Segments that lie wholly in `samples` are transformed from it
+    /// directly; only the samples of segments that begin before it, and
+    /// the last `L - 1` (for the next block or [`Welch::append`]), go
+    /// through the carried buffer.
     pub fn push<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
         let n = self.plan.config.segment_len;
-        for chunk in samples.chunks(n) {
-            if self.head.len() < n - 1 {
-                let take = (n - 1 - self.head.len()).min(chunk.len());
-                self.head.extend(chunk[..take].iter().map(|&x| x.into()));
-            }
-            self.pending.extend(chunk.iter().map(|&x| x.into()));
-            self.next += chunk.len() as u64;
+        let step = self.plan.config.step() as u64;
+        if self.head.len() < n - 1 {
+            let take = (n - 1 - self.head.len()).min(samples.len());
+            self.head.extend(samples[..take].iter().map(|&x| x.into()));
+        }
+        let base = self.next;
+        let end = base + samples.len() as u64;
+
+        // Segments begun before this block: complete them in `pending`,
+        // extended only as far as the last of them needs.
+        let mut carried = 0;
+        if self.next_segment < base {
+            let last = self.next_segment + (base - 1 - self.next_segment) / step * step;
+            carried = ((last + n as u64).min(end) - base) as usize;
+            self.pending
+                .extend(samples[..carried].iter().map(|&x| x.into()));
+            self.next = base + carried as u64;
             self.form_segments();
         }
+
+        // Segments that lie in this block, straight from it.
+        while self.next_segment >= base && self.next_segment + n as u64 <= end {
+            let at = (self.next_segment - base) as usize;
+            self.sums.add(&self.plan, &samples[at..at + n]);
+            self.next_segment += step;
+        }
+
+        // Carry the last L - 1 samples and everything from the next
+        // segment on (see the field's invariant).
+        let keep = self
+            .next_segment
+            .min(self.start.max(end.saturating_sub(n as u64 - 1)));
+        if keep >= base {
+            let from = (keep - base) as usize;
+            self.pending.clear();
+            self.pending
+                .extend(samples[from..].iter().map(|&x| x.into()));
+        } else {
+            self.pending
+                .extend(samples[carried..].iter().map(|&x| x.into()));
+            self.pending.drain(..(keep - self.pending_start) as usize);
+        }
+        self.pending_start = keep;
+        self.next = end;
     }
 
     /// Forms every segment that `pending` now completes, then drops the
