@@ -11,8 +11,9 @@
 //!
 //! Work is spread with rayon over recordings, and over groups of channels
 //! of a recording when there are fewer recordings than threads. Memory is
-//! bounded by the number of threads times one block of records plus each
-//! channel's fixed-size state (spectrum, sketch, a 256 KiB code table);
+//! bounded by the number of threads times about a megabyte of records (and
+//! at least one block) plus each channel's fixed-size state (spectrum,
+//! sketch, a 256 KiB code table);
 //! no recording is ever held whole. Each channel's result depends on its
 //! samples only, and summaries are merged in path order, so the report is
 //! the same, byte for byte, whatever the number of threads.
