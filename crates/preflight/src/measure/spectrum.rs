@@ -281,9 +281,47 @@ impl Sums {
     /// measures take), so a segment taken straight from a caller's block
     /// sums as one copied first would.
     fn add<T: Copy + Into<f64>>(&mut self, plan: &WelchPlan, segment: &[T]) {
-        let n = plan.config.segment_len;
+        let Some(mean) = self.finite_mean(segment) else {
+            return;
+        };
 
-        // Constant detrend; a non-finite sample makes the mean non-finite.
+        // Windowed, into the free half of the pair.
+        let windowed = segment
+            .iter()
+            .zip(&plan.window)
+            .map(|(&s, &w)| (s.into() - mean) * w);
+        self.enter(plan, windowed);
+        self.segments += 1;
+    }
+
+    /// Adds two segments, as [`Sums::add`] of one then the other does when
+    /// no segment is waiting, in one pass that fills both halves of the
+    /// pair.
+    fn add_two<T: Copy + Into<f64>>(&mut self, plan: &WelchPlan, x: &[T], y: &[T]) {
+        let (Some(mean_x), Some(mean_y)) = (Self::mean(x), Self::mean(y)) else {
+            self.add(plan, x);
+            self.add(plan, y);
+            return;
+        };
+        let mean = Complex::new(mean_x, mean_y);
+        let samples = x.iter().zip(y).zip(&plan.window);
+        for (z, ((&a, &b), &w)) in self.pair.iter_mut().zip(samples) {
+            *z = (Complex::new(a.into(), b.into()) - mean) * w;
+        }
+        self.transform(plan);
+        self.segments += 2;
+    }
+
+    /// The mean of a segment (constant detrend), or `None`, counted as a
+    /// skipped segment, when a sample is NaN or infinite.
+    fn finite_mean<T: Copy + Into<f64>>(&mut self, segment: &[T]) -> Option<f64> {
+        let mean = Self::mean(segment);
+        self.skipped += u64::from(mean.is_none());
+        mean
+    }
+
+    /// The mean of a segment if it is finite.
+    fn mean<T: Copy + Into<f64>>(segment: &[T]) -> Option<f64> {
         // Eight partial sums: a single running sum is one dependent add
         // per sample, which the compiler may not reorder into vector adds.
         let mut lanes = [0.0f64; 8];
@@ -294,19 +332,8 @@ impl Sums {
             }
         }
         let rest: f64 = chunks.remainder().iter().map(|&x| x.into()).sum();
-        let mean = (lanes.iter().sum::<f64>() + rest) / n as f64;
-        if !mean.is_finite() {
-            self.skipped += 1;
-            return;
-        }
-
-        // Windowed, into the free half of the pair.
-        let windowed = segment
-            .iter()
-            .zip(&plan.window)
-            .map(|(&s, &w)| (s.into() - mean) * w);
-        self.enter(plan, windowed);
-        self.segments += 1;
+        let mean = (lanes.iter().sum::<f64>() + rest) / segment.len() as f64;
+        mean.is_finite().then_some(mean)
     }
 
     /// Puts a windowed segment into the pair, and transforms the pair once
@@ -427,11 +454,19 @@ impl Welch {
             self.form_segments();
         }
 
-        // Segments that lie in this block, straight from it.
+        // Segments that lie in this block, straight from it, two at a
+        // time while none waits for a partner.
         while self.next_segment >= base && self.next_segment + n as u64 <= end {
             let at = (self.next_segment - base) as usize;
-            self.sums.add(&self.plan, &samples[at..at + n]);
-            self.next_segment += step;
+            let second = at + step as usize;
+            if !self.sums.waiting && second + n <= samples.len() {
+                let (x, y) = (&samples[at..at + n], &samples[second..second + n]);
+                self.sums.add_two(&self.plan, x, y);
+                self.next_segment += 2 * step;
+            } else {
+                self.sums.add(&self.plan, &samples[at..at + n]);
+                self.next_segment += step;
+            }
         }
 
         // Carry the last L - 1 samples and everything from the next
