@@ -141,6 +141,44 @@ fn same(a: f64, b: f64, tolerance: f64) -> bool {
     (a - b).abs() <= tolerance
 }
 
+/// The run lengths of [`FlatRuns::push_codes`], kept in locals.
+struct RunState {
+    tail: u64,
+    longest: u64,
+    head: u64,
+    /// Whether every sample so far belongs to the first run.
+    head_open: bool,
+}
+
+impl RunState {
+    /// Follows the runs over the pairs `(prev[i], next[i])`.
+    #[inline]
+    fn follow(&mut self, prev: &[i32], next: &[i32]) {
+        for (a, b) in prev.iter().zip(next) {
+            let same = a == b;
+            self.tail = if same { self.tail + 1 } else { 1 };
+            self.head_open &= same;
+            self.head += u64::from(self.head_open);
+            self.longest = self.longest.max(self.tail);
+        }
+    }
+}
+
+/// Whether `prev[i] == next[i]` for some `i < 16`: an OR of all sixteen
+/// comparisons on fixed-size arrays rather than a search that stops at
+/// the first, so that it compiles to a few vector compares.
+#[inline]
+fn has_repeat(prev: &[i32], next: &[i32]) -> bool {
+    let (Ok(prev), Ok(next)) = (<&[i32; 16]>::try_from(prev), <&[i32; 16]>::try_from(next)) else {
+        return prev.iter().zip(next).any(|(a, b)| a == b);
+    };
+    let mut any = false;
+    for i in 0..16 {
+        any |= prev[i] == next[i];
+    }
+    any
+}
+
 /// The longest run of constant samples.
 ///
 /// A run is a maximal stretch of consecutive samples each within
@@ -248,32 +286,32 @@ impl FlatRuns {
         // The first code joins the summary so far; the rest compare with
         // their predecessor exactly.
         self.push(&codes[..1]);
-        let (mut tail, mut longest, mut head) = (self.tail, self.longest, self.head);
-        let mut head_open = self.head == self.count;
+        let mut runs = RunState {
+            tail: self.tail,
+            longest: self.longest,
+            head: self.head,
+            head_open: self.head == self.count,
+        };
         const LANES: usize = 16;
         let pairs = codes.len() - 1;
-        let mut at = 0;
-        while at < pairs {
-            let n = LANES.min(pairs - at);
-            let (prev, next) = (&codes[at..at + n], &codes[at + 1..at + 1 + n]);
-            if n == LANES && !prev.iter().zip(next).any(|(a, b)| a == b) {
-                // No run continues here: the last sample starts a new one.
-                tail = 1;
-                head_open = false;
+        let (prev, next) = (&codes[..pairs], &codes[1..]);
+        let whole = pairs / LANES * LANES;
+        for (p, q) in prev[..whole]
+            .chunks_exact(LANES)
+            .zip(next[..whole].chunks_exact(LANES))
+        {
+            if has_repeat(p, q) {
+                runs.follow(p, q);
             } else {
-                for (a, b) in prev.iter().zip(next) {
-                    let same = a == b;
-                    tail = if same { tail + 1 } else { 1 };
-                    head_open &= same;
-                    head += u64::from(head_open);
-                    longest = longest.max(tail);
-                }
+                // No run continues here: the last sample starts a new one.
+                runs.tail = 1;
+                runs.head_open = false;
             }
-            at += n;
         }
-        self.tail = tail;
-        self.longest = longest;
-        self.head = head;
+        runs.follow(&prev[whole..], &next[whole..]);
+        self.tail = runs.tail;
+        self.longest = runs.longest;
+        self.head = runs.head;
         self.count += pairs as u64;
         self.last = f64::from(codes[pairs]);
     }

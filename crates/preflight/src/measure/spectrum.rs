@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 
 /// Segment length and overlap of a Welch estimate, in samples.
 ///
@@ -62,7 +62,9 @@ pub struct WelchPlan {
     window: Vec<f64>,
     /// `Σ w²`.
     window_power: f64,
-    fft: Arc<dyn RealToComplex<f64>>,
+    /// A complex FFT of the segment length, for two segments at a time
+    /// (see [`Welch`]).
+    fft: Arc<dyn Fft<f64>>,
 }
 
 impl std::fmt::Debug for WelchPlan {
@@ -86,9 +88,8 @@ impl WelchPlan {
 }
 
 /// Makes [`WelchPlan`]s and keeps them, one per configuration.
-#[derive(Default)]
 pub struct SpectrumPlanner {
-    fft: RealFftPlanner<f64>,
+    fft: FftPlanner<f64>,
     plans: HashMap<WelchConfig, Arc<WelchPlan>>,
 }
 
@@ -98,6 +99,15 @@ impl std::fmt::Debug for SpectrumPlanner {
         f.debug_struct("SpectrumPlanner")
             .field("plans", &configs)
             .finish()
+    }
+}
+
+impl Default for SpectrumPlanner {
+    fn default() -> SpectrumPlanner {
+        SpectrumPlanner {
+            fft: FftPlanner::new(),
+            plans: HashMap::new(),
+        }
     }
 }
 
@@ -167,6 +177,17 @@ impl SpectrumPlanner {
 /// fixtures agree with scipy to 1e-9 relative. MNE's `compute_psd` differs:
 /// its Welch defaults are a Hamming window, `n_fft=256` and no overlap.
 ///
+/// # Algorithm
+///
+/// Segments are transformed two at a time: the windowed segments `x` and
+/// `y` go into one complex FFT of length `L` as `z = x + iy`, and since
+/// `X_k = (Z_k + conj Z_(L-k)) / 2` and `Y_k = (Z_k - conj Z_(L-k)) / 2i`,
+/// the parallelogram law gives `|X_k|² + |Y_k|² = (|Z_k|² + |Z_(L-k)|²) / 2`:
+/// the sum the estimate needs, with no real-to-complex post-processing and
+/// no cancellation (every term is a square). A segment left without a
+/// partner at the end is transformed with `y = 0`. The result equals
+/// transforming each segment alone within floating-point rounding.
+///
 /// # Edge cases
 ///
 /// A segment holding NaN or ±Inf is skipped and counted in
@@ -227,55 +248,152 @@ pub struct Welch {
 /// The running sums of a [`Welch`] estimate and its FFT buffers.
 #[derive(Clone)]
 struct Sums {
+    /// `Σ 2 |X_k|²` over the segments, `k = 0..=L/2` (see [`Welch`]'s
+    /// algorithm: each pair adds `|Z_k|² + |Z_(L-k)|²`).
     power: Vec<f64>,
+    /// Segments added, the one waiting for its partner included.
     segments: u64,
     skipped: u64,
-    input: Vec<f64>,
-    output: Vec<Complex<f64>>,
+    /// The windowed segments of a pair: the first in the real parts, the
+    /// second in the imaginary parts.
+    pair: Vec<Complex<f64>>,
+    /// Whether the real parts of `pair` hold a segment waiting for its
+    /// partner.
+    waiting: bool,
     scratch: Vec<Complex<f64>>,
 }
 
 impl Sums {
-    /// Adds one segment of `plan.config.segment_len` samples.
-    fn add(&mut self, plan: &WelchPlan, segment: &[f64]) {
+    fn new(plan: &WelchPlan) -> Sums {
         let n = plan.config.segment_len;
+        Sums {
+            power: vec![0.0; plan.bins()],
+            segments: 0,
+            skipped: 0,
+            pair: vec![Complex::new(0.0, 0.0); n],
+            waiting: false,
+            scratch: vec![Complex::new(0.0, 0.0); plan.fft.get_inplace_scratch_len()],
+        }
+    }
 
-        // Constant detrend; a non-finite sample makes the mean non-finite.
+    /// Adds one segment of `plan.config.segment_len` samples, converted to
+    /// f64 as they are read (exactly, for the integer and f32 samples the
+    /// measures take), so a segment taken straight from a caller's block
+    /// sums as one copied first would.
+    #[inline(always)]
+    fn add<T: Copy + Into<f64>>(&mut self, plan: &WelchPlan, segment: &[T]) {
+        let Some(mean) = self.finite_mean(segment) else {
+            return;
+        };
+
+        // Windowed, into the free half of the pair.
+        let windowed = segment
+            .iter()
+            .zip(&plan.window)
+            .map(|(&s, &w)| (s.into() - mean) * w);
+        self.enter(plan, windowed);
+        self.segments += 1;
+    }
+
+    /// Adds two segments, as [`Sums::add`] of one then the other does when
+    /// no segment is waiting, in one pass that fills both halves of the
+    /// pair.
+    #[inline(always)]
+    fn add_two<T: Copy + Into<f64>>(&mut self, plan: &WelchPlan, x: &[T], y: &[T]) {
+        let (Some(mean_x), Some(mean_y)) = (Self::mean(x), Self::mean(y)) else {
+            self.add(plan, x);
+            self.add(plan, y);
+            return;
+        };
+        let mean = Complex::new(mean_x, mean_y);
+        let samples = x.iter().zip(y).zip(&plan.window);
+        for (z, ((&a, &b), &w)) in self.pair.iter_mut().zip(samples) {
+            *z = (Complex::new(a.into(), b.into()) - mean) * w;
+        }
+        self.transform(plan);
+        self.segments += 2;
+    }
+
+    /// The mean of a segment (constant detrend), or `None`, counted as a
+    /// skipped segment, when a sample is NaN or infinite.
+    #[inline(always)]
+    fn finite_mean<T: Copy + Into<f64>>(&mut self, segment: &[T]) -> Option<f64> {
+        let mean = Self::mean(segment);
+        self.skipped += u64::from(mean.is_none());
+        mean
+    }
+
+    /// The mean of a segment if it is finite.
+    #[inline(always)]
+    fn mean<T: Copy + Into<f64>>(segment: &[T]) -> Option<f64> {
         // Eight partial sums: a single running sum is one dependent add
         // per sample, which the compiler may not reorder into vector adds.
         let mut lanes = [0.0f64; 8];
         let mut chunks = segment.chunks_exact(8);
         for c in &mut chunks {
             for (l, &x) in lanes.iter_mut().zip(c) {
-                *l += x;
+                *l += x.into();
             }
         }
-        let rest: f64 = chunks.remainder().iter().sum();
-        let mean = (lanes.iter().sum::<f64>() + rest) / n as f64;
-        if !mean.is_finite() {
-            self.skipped += 1;
-            return;
-        }
-        for ((x, &s), &w) in self.input.iter_mut().zip(segment).zip(&plan.window) {
-            *x = (s - mean) * w;
-        }
-
-        // Lengths are fixed by the plan, so the transform cannot fail.
-        plan.fft
-            .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
-            .expect("buffers made by the plan have the plan's lengths");
-        for (acc, c) in self.power.iter_mut().zip(&self.output) {
-            *acc += c.norm_sqr();
-        }
-        self.segments += 1;
+        let rest: f64 = chunks.remainder().iter().map(|&x| x.into()).sum();
+        let mean = (lanes.iter().sum::<f64>() + rest) / segment.len() as f64;
+        mean.is_finite().then_some(mean)
     }
 
-    fn merge(&mut self, other: &Sums) {
+    /// Puts a windowed segment into the pair, and transforms the pair once
+    /// it is complete.
+    #[inline(always)]
+    fn enter(&mut self, plan: &WelchPlan, windowed: impl Iterator<Item = f64>) {
+        if self.waiting {
+            for (z, x) in self.pair.iter_mut().zip(windowed) {
+                z.im = x;
+            }
+            self.transform(plan);
+        } else {
+            for (z, x) in self.pair.iter_mut().zip(windowed) {
+                *z = Complex::new(x, 0.0);
+            }
+            self.waiting = true;
+        }
+    }
+
+    /// Transforms the pair and adds `|Z_k|² + |Z_(L-k)|²` to the sums.
+    #[inline(always)]
+    fn transform(&mut self, plan: &WelchPlan) {
+        plan.fft
+            .process_with_scratch(&mut self.pair, &mut self.scratch);
+        let z = &self.pair;
+        self.power[0] += 2.0 * z[0].norm_sqr();
+        // Bin k and bin L - k, for k = 1..=L/2: `z[1..]` forwards and
+        // backwards.
+        let mirrored = z[1..].iter().zip(z[1..].iter().rev());
+        for (acc, (a, b)) in self.power[1..].iter_mut().zip(mirrored) {
+            *acc += a.norm_sqr() + b.norm_sqr();
+        }
+        self.waiting = false;
+    }
+
+    /// The sums with a segment still waiting transformed alone.
+    fn completed(&self, plan: &WelchPlan) -> Sums {
+        let mut sums = self.clone();
+        if sums.waiting {
+            for z in &mut sums.pair {
+                z.im = 0.0;
+            }
+            sums.transform(plan);
+        }
+        sums
+    }
+
+    fn merge(&mut self, plan: &WelchPlan, other: &Sums) {
         for (a, b) in self.power.iter_mut().zip(&other.power) {
             *a += b;
         }
         self.segments += other.segments;
         self.skipped += other.skipped;
+        if other.waiting {
+            self.enter(plan, other.pair.iter().map(|z| z.re));
+        }
     }
 }
 
@@ -309,34 +427,101 @@ impl Welch {
             head: Vec::with_capacity(n - 1),
             pending: Vec::with_capacity(2 * n),
             pending_start: start,
-            sums: Sums {
-                power: vec![0.0; plan.bins()],
-                segments: 0,
-                skipped: 0,
-                input: plan.fft.make_input_vec(),
-                output: plan.fft.make_output_vec(),
-                scratch: plan.fft.make_scratch_vec(),
-            },
+            sums: Sums::new(&plan),
             plan,
         }
     }
 
     /// Adds a block of samples following the ones seen so far.
+    ///
+    /// Segments that lie wholly in `samples` are transformed from it
+    /// directly; only the samples of segments that begin before it, and
+    /// the last `L - 1` (for the next block or [`Welch::append`]), go
+    /// through the carried buffer.
     pub fn push<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            unsafe { self.push_avx2(samples) };
+            return;
+        }
+        self.push_portable(samples);
+    }
+
+    /// [`Welch::push`] compiled with AVX2 instructions: the loops around the
+    /// FFT (means, window, power sums) work on four values at a time
+    /// instead of two. The operations and their order are those of the
+    /// portable code (no fused multiply-add), so the sums are the same.
+    ///
+    /// # Safety
+    ///
+    /// The processor must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn push_avx2<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
+        self.push_portable(samples);
+    }
+
+    #[inline(always)]
+    fn push_portable<T: Copy + Into<f64>>(&mut self, samples: &[T]) {
         let n = self.plan.config.segment_len;
-        for chunk in samples.chunks(n) {
-            if self.head.len() < n - 1 {
-                let take = (n - 1 - self.head.len()).min(chunk.len());
-                self.head.extend(chunk[..take].iter().map(|&x| x.into()));
-            }
-            self.pending.extend(chunk.iter().map(|&x| x.into()));
-            self.next += chunk.len() as u64;
+        let step = self.plan.config.step() as u64;
+        if self.head.len() < n - 1 {
+            let take = (n - 1 - self.head.len()).min(samples.len());
+            self.head.extend(samples[..take].iter().map(|&x| x.into()));
+        }
+        let base = self.next;
+        let end = base + samples.len() as u64;
+
+        // Segments begun before this block: complete them in `pending`,
+        // extended only as far as the last of them needs.
+        let mut carried = 0;
+        if self.next_segment < base {
+            let last = self.next_segment + (base - 1 - self.next_segment) / step * step;
+            carried = ((last + n as u64).min(end) - base) as usize;
+            self.pending
+                .extend(samples[..carried].iter().map(|&x| x.into()));
+            self.next = base + carried as u64;
             self.form_segments();
         }
+
+        // Segments that lie in this block, straight from it, two at a
+        // time while none waits for a partner.
+        while self.next_segment >= base && self.next_segment + n as u64 <= end {
+            let at = (self.next_segment - base) as usize;
+            let second = at + step as usize;
+            if !self.sums.waiting && second + n <= samples.len() {
+                let (x, y) = (&samples[at..at + n], &samples[second..second + n]);
+                self.sums.add_two(&self.plan, x, y);
+                self.next_segment += 2 * step;
+            } else {
+                self.sums.add(&self.plan, &samples[at..at + n]);
+                self.next_segment += step;
+            }
+        }
+
+        // Carry the last L - 1 samples and everything from the next
+        // segment on (see the field's invariant).
+        let keep = self
+            .next_segment
+            .min(self.start.max(end.saturating_sub(n as u64 - 1)));
+        if keep >= base {
+            let from = (keep - base) as usize;
+            self.pending.clear();
+            self.pending
+                .extend(samples[from..].iter().map(|&x| x.into()));
+        } else {
+            self.pending
+                .extend(samples[carried..].iter().map(|&x| x.into()));
+            self.pending.drain(..(keep - self.pending_start) as usize);
+        }
+        self.pending_start = keep;
+        self.next = end;
     }
 
     /// Forms every segment that `pending` now completes, then drops the
     /// samples no longer needed.
+    #[inline(always)]
     fn form_segments(&mut self) {
         let n = self.plan.config.segment_len as u64;
         let step = self.plan.config.step() as u64;
@@ -404,7 +589,7 @@ impl Welch {
         }
 
         // Then everything `later` formed, and its state.
-        self.sums.merge(&later.sums);
+        self.sums.merge(&self.plan, &later.sums);
         if later_all {
             // `next_segment` is the first segment not yet formed: a
             // straddler still short of samples, or `later`'s first.
@@ -429,23 +614,24 @@ impl Welch {
             self.plan.config, other.plan.config,
             "pooling spectra of different plans"
         );
-        self.sums.merge(&other.sums);
+        self.sums.merge(&self.plan, &other.sums);
     }
 
     /// The estimate for a sampling rate of `sfreq_hz`; `None` before the
     /// first usable segment.
     pub fn psd(&self, sfreq_hz: f64) -> Option<Psd> {
+        if self.sums.segments == 0 {
+            return None;
+        }
         let Sums {
             power: sum,
             segments,
             skipped,
             ..
-        } = &self.sums;
-        if *segments == 0 {
-            return None;
-        }
+        } = &self.sums.completed(&self.plan);
         let n = self.plan.config.segment_len;
-        let scale = 1.0 / (sfreq_hz * self.plan.window_power * *segments as f64);
+        // The sums hold twice the power (see `Sums::power`).
+        let scale = 0.5 / (sfreq_hz * self.plan.window_power * *segments as f64);
         let last = sum.len() - 1;
         let power = sum
             .iter()

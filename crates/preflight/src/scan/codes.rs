@@ -132,18 +132,22 @@ impl CodeCounts {
             return;
         }
 
-        // The distinct codes seen; stretches of unused codes are skipped
-        // 64 at a time.
+        // The distinct codes seen, in increasing order (the negative codes
+        // sit in the upper half of the table); stretches of unused codes
+        // are skipped 64 at a time.
         let mut seen: Vec<(i32, u32)> = Vec::new();
-        for (k, chunk) in self.counts.chunks_exact_mut(64).enumerate() {
-            if chunk.iter().all(|&n| n == 0) {
-                continue;
-            }
-            for (j, n) in chunk.iter_mut().enumerate() {
-                if *n > 0 {
-                    let code = i32::from((k * 64 + j) as u16 as i16);
-                    seen.push((code, *n));
-                    *n = 0;
+        let (non_negative, negative) = self.counts.split_at_mut(CODES / 2);
+        for (half, first) in [(negative, -(CODES as i32) / 2), (non_negative, 0)] {
+            for (k, chunk) in half.chunks_exact_mut(64).enumerate() {
+                // An OR over the chunk, not a search: it vectorises.
+                if chunk.iter().fold(0, |any, &n| any | n) == 0 {
+                    continue;
+                }
+                for (j, n) in chunk.iter_mut().enumerate() {
+                    if *n > 0 {
+                        seen.push((first + (k * 64 + j) as i32, *n));
+                        *n = 0;
+                    }
                 }
             }
         }
@@ -152,12 +156,15 @@ impl CodeCounts {
         // By increasing magnitude, so that each push lands at the far end of
         // the sketch's bucket store instead of shifting it.
         // The key is computed once per code; the bits of a non-negative
-        // finite f32 order as its value does.
+        // finite f32 order as its value does. Physical values are monotone
+        // in the code, so in code order the keys fall and then rise: two
+        // runs, which the stable sort finds and merges in one pass (the
+        // triples are distinct, so the order is that of any sort).
         let mut keyed: Vec<(u32, i32, u32)> = seen
             .iter()
             .map(|&(code, n)| (scaling.physical(code).abs().to_bits(), code, n))
             .collect();
-        keyed.sort_unstable();
+        keyed.sort();
         let seen = keyed.into_iter().map(|(_, code, n)| (code, n));
 
         // Each distinct value once, with its count.

@@ -75,13 +75,21 @@ impl FlatTracker {
         match &mut self.windows {
             Some(w) => w.push(block),
             None => {
-                // Keep at least the last `2 len` samples for a later replay;
-                // trimmed only past `8 len`, so that the copy of what stays
-                // happens once every few blocks, not after each.
+                // Keep at least the last `2 len` samples for a later replay:
+                // of a block that long, only them; shorter blocks are
+                // appended and trimmed only past `8 len`, so that the copy
+                // of what stays happens once every few blocks, not after
+                // each.
                 let keep = 2 * self.len as usize;
-                self.tail.extend(block.iter().map(|&x| x.into()));
-                if self.tail.len() > 4 * keep {
-                    self.tail.drain(..self.tail.len() - keep);
+                if block.len() >= keep {
+                    self.tail.clear();
+                    let last = &block[block.len() - keep..];
+                    self.tail.extend(last.iter().map(|&x| x.into()));
+                } else {
+                    self.tail.extend(block.iter().map(|&x| x.into()));
+                    if self.tail.len() > 4 * keep {
+                        self.tail.drain(..self.tail.len() - keep);
+                    }
                 }
             }
         }

@@ -11,8 +11,9 @@
 //!
 //! Work is spread with rayon over recordings, and over groups of channels
 //! of a recording when there are fewer recordings than threads. Memory is
-//! bounded by the number of threads times one block of records plus each
-//! channel's fixed-size state (spectrum, sketch, a 256 KiB code table);
+//! bounded by the number of threads times about a megabyte of records (and
+//! at least one block) plus each channel's fixed-size state (spectrum,
+//! sketch, a 256 KiB code table);
 //! no recording is ever held whole. Each channel's result depends on its
 //! samples only, and summaries are merged in path order, so the report is
 //! the same, byte for byte, whatever the number of threads.
@@ -197,7 +198,6 @@ pub fn scan(
         .collect();
 
     // Join the channel groups of each recording, in order.
-    let mut recordings = Vec::new();
     let mut unreadable: Vec<UnreadableFile> = dataset
         .unreadable
         .iter()
@@ -208,6 +208,7 @@ pub fn scan(
         })
         .collect();
     let mut parts = tasks.iter().zip(done).peekable();
+    let mut joined = Vec::new();
     while let Some((task, first)) = parts.next() {
         let mut result = first.map(|p| (p.records, vec![p]));
         while let Some((_, next)) = parts.next_if(|(t, _)| t.recording == task.recording) {
@@ -221,7 +222,7 @@ pub fn scan(
         }
         let r = chosen[task.recording];
         match result {
-            Ok((records, parts)) => recordings.push(summarise(r, records, parts, config)),
+            Ok((records, parts)) => joined.push((r, records, parts)),
             Err(reason) => {
                 tracing::debug!(path = %r.path.display(), %reason, "recording skipped");
                 unreadable.push(UnreadableFile {
@@ -231,6 +232,12 @@ pub fn scan(
             }
         }
     }
+
+    // Each recording's mains detection, in parallel.
+    let recordings: Vec<RecordingSummary> = joined
+        .into_par_iter()
+        .map(|(r, records, parts)| summarise(r, records, parts, config))
+        .collect();
     let shards = config.shard.into_iter().collect();
     Ok(ScanReport::new(
         dataset.root.clone(),

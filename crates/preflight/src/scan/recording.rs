@@ -3,10 +3,10 @@
 //! A recording is read in blocks of whole data records (about
 //! [`ScanConfig::block_s`] seconds of every channel). Each channel's part
 //! of a block is decoded into one reused buffer, handed to its
-//! [`ChannelScan`], and once the block is done its records are released
-//! ([`edf::Edf::release_records`]), so the memory a recording takes is one
-//! block plus the channels' fixed-size state, whatever its length. A task
-//! may cover only some of a file's channels: [`super::scan`] splits a file
+//! [`ChannelScan`], and once about a megabyte of records is done they are
+//! released ([`edf::Edf::release_records`]), so the memory a recording
+//! takes is that megabyte (at least one block) plus the channels'
+//! fixed-size state, whatever its length. A task may cover only some of a file's channels: [`super::scan`] splits a file
 //! into channel groups when there are fewer files than threads, and
 //! [`RecordingSummary`] joins them again in channel order.
 
@@ -57,6 +57,10 @@ pub(crate) struct PartResult {
     pub spectra: Vec<Option<Psd>>,
     pub records: u64,
 }
+
+/// Bytes of records read before they are released from the process's
+/// resident memory (rounded to whole records, at least one).
+const RELEASE_BYTES: usize = 1 << 20;
 
 thread_local! {
     /// Code tables reused from one task to the next on a thread, so their
@@ -130,6 +134,10 @@ pub(crate) fn scan_part(
             tables.resize_with(scans.len(), CodeCounts::default);
         }
         let records = file.records();
+        // Records are released a few blocks at a time: each release is a
+        // system call that flushes the other cores' address translations.
+        let release_records = (RELEASE_BYTES / file.header().record_bytes().max(1)).max(1) as u64;
+        let mut released = 0;
         let mut start = 0;
         while start < records {
             let end = (start + per_block).min(records);
@@ -152,7 +160,10 @@ pub(crate) fn scan_part(
                 scan.push(d, x, codes);
                 samples += n as u64;
             }
-            file.release_records(start, end);
+            if end - released >= release_records || end == records {
+                file.release_records(released, end);
+                released = end;
+            }
             progress(samples);
             start = end;
         }

@@ -71,6 +71,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::channel::ChannelSummary;
@@ -201,15 +202,22 @@ impl ScanReport {
         recordings.sort_by(|a, b| a.path.cmp(&b.path));
         unreadable.sort_by(|a, b| a.path.cmp(&b.path));
         let line = &settings.line_noise;
-        let dataset = GroupSummary::of(None, &recordings, line);
         let mut by_subject: BTreeMap<&str, Vec<&RecordingSummary>> = BTreeMap::new();
         for r in &recordings {
             by_subject.entry(&r.subject).or_default().push(r);
         }
-        let subjects = by_subject
-            .into_iter()
-            .map(|(s, rs)| GroupSummary::of(Some(s.to_string()), rs, line))
+
+        // The dataset and each subject merged in parallel; each group's
+        // merge order is that of its recordings, whatever the threads.
+        let groups: Vec<(Option<&str>, Vec<&RecordingSummary>)> =
+            std::iter::once((None, recordings.iter().collect()))
+                .chain(by_subject.into_iter().map(|(s, rs)| (Some(s), rs)))
+                .collect();
+        let mut subjects: Vec<GroupSummary> = groups
+            .into_par_iter()
+            .map(|(s, rs)| GroupSummary::of(s.map(str::to_string), rs, line))
             .collect();
+        let dataset = subjects.remove(0);
         ScanReport {
             schema: SCHEMA.to_string(),
             root,
