@@ -29,6 +29,7 @@ pub mod features;
 pub mod figures;
 pub mod finding;
 pub mod normalize;
+pub mod periodogram;
 pub mod plan;
 pub mod spectra;
 
@@ -40,12 +41,13 @@ use crate::attribute::{attribute, AttributeConfig, Attribution};
 use crate::balance::{balance, Balance};
 use crate::dataset::{Dataset, Layout};
 use crate::measure::line_noise::LineNoiseConfig;
-use crate::read::{fold_windows, ReadConfig};
+use crate::measure::moments::Moments;
+use crate::read::{fold_windows, ReadConfig, WindowSignals};
 use crate::sample::{stratified_sample, Allocation, SampleConfig, SampleSize};
 use crate::window::{windows, FixedLabel, SkipReason, WindowSource, Windows};
 
 use detect::{DetectConfig, Reference};
-use features::{ChannelFeatures, FeatureMaker, FeatureTable};
+use features::{ChannelFeatures, FeatureMaker, FeatureScratch, FeatureTable, RecordingRows};
 use figures::Figures;
 use finding::{Finding, FindingConfig};
 use normalize::{ChannelNormalization, NormalizationSums};
@@ -369,7 +371,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
             &mut measured_so_far,
             false,
         );
-        table = merge_tables(table, more);
+        table = table.merge(more);
         outliers = reference.outliers(&table, &config.detect);
         findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
         tracing::info!(
@@ -535,49 +537,95 @@ fn measure(
         problems,
         normalization,
     } = so_far;
-    type Acc = (
-        Vec<(usize, Vec<(String, ChannelFeatures)>)>,
-        SpectrumSums,
-        Spans,
-        NormalizationSums,
-    );
-    let (acc, errors): (Acc, _) = fold_windows(
+    let (acc, errors): (Pass, _) = fold_windows(
         dataset,
         windows,
         indices,
         &config.read,
-        Acc::default,
-        |acc: &mut Acc, s| {
-            let recording = s.window.recording;
-            let sums = &mut acc.1;
-            let row = maker.window_and_spectra(s, |channel, psd| sums.add(recording, channel, psd));
-            acc.0.push((s.index, row));
-            acc.2.entry(recording).or_default().push(s.span);
-            if normalize {
-                acc.3.add(s);
-            }
-        },
-        |total: &mut Acc, part: Acc| {
-            total.0.extend(part.0);
-            total.1.merge(part.1);
-            for (r, v) in part.2 {
-                total.2.entry(r).or_default().extend(v);
-            }
-            total.3.merge(part.3);
-        },
+        || Pass::new(maker),
+        |acc: &mut Pass, s| acc.add(maker, s, normalize),
+        Pass::merge,
     );
     problems.extend(errors.into_iter().map(|e| ReadProblem {
         recording: e.path.display().to_string(),
         reason: e.reason,
     }));
-    let (mut rows, sums, new_spans, norm) = acc;
-    rows.sort_by_key(|(w, _)| *w);
-    spectra.merge(sums);
-    normalization.merge(norm);
-    for (r, v) in new_spans {
+    spectra.merge(acc.spectra);
+    normalization.merge(acc.normalization);
+    for (r, v) in acc.spans {
         spans.entry(r).or_default().extend(v);
     }
-    FeatureTable::from_windows(rows)
+    FeatureTable::from_recordings(acc.rows)
+}
+
+/// What one measuring pass gathers, per recording and then merged.
+struct Pass {
+    rows: Vec<RecordingRows>,
+    spectra: SpectrumSums,
+    spans: Spans,
+    normalization: NormalizationSums,
+    /// Working memory, kept across the windows of a recording.
+    scratch: FeatureScratch,
+    features: Vec<ChannelFeatures>,
+    moments: Vec<Moments>,
+}
+
+impl Pass {
+    fn new(maker: &FeatureMaker) -> Pass {
+        Pass {
+            rows: Vec::new(),
+            spectra: SpectrumSums::default(),
+            spans: Spans::new(),
+            normalization: NormalizationSums::default(),
+            scratch: maker.scratch(),
+            features: Vec::new(),
+            moments: Vec::new(),
+        }
+    }
+
+    /// Measures one decoded window.
+    fn add(&mut self, maker: &FeatureMaker, s: &WindowSignals<'_>, normalize: bool) {
+        let recording = s.window.recording;
+        let spectra = &mut self.spectra;
+        maker.window_into(
+            &mut self.scratch,
+            s,
+            &mut self.features,
+            &mut self.moments,
+            |c, psd| spectra.add(recording, &s.channels[c].name, psd),
+        );
+        // The windows of one recording share its channels, so their names
+        // are kept once per recording (and per change, which cannot happen
+        // within one file).
+        let same = self.rows.last().is_some_and(|r| {
+            r.recording == recording
+                && r.channels.len() == s.channels.len()
+                && r.channels.iter().zip(s.channels).all(|(a, b)| *a == b.name)
+        });
+        if !same {
+            self.rows.push(RecordingRows {
+                recording,
+                channels: s.channels.iter().map(|c| c.name.clone()).collect(),
+                rows: Vec::new(),
+            });
+        }
+        if let Some(r) = self.rows.last_mut() {
+            r.rows.push((s.index, self.features.clone()));
+        }
+        self.spans.entry(recording).or_default().push(s.span);
+        if normalize {
+            self.normalization.add_measured(s, &self.moments);
+        }
+    }
+
+    fn merge(&mut self, part: Pass) {
+        self.rows.extend(part.rows);
+        self.spectra.merge(part.spectra);
+        for (r, v) in part.spans {
+            self.spans.entry(r).or_default().extend(v);
+        }
+        self.normalization.merge(part.normalization);
+    }
 }
 
 /// What the measuring passes gather besides the features.
@@ -608,24 +656,6 @@ fn bytes_covered(spans: &Spans) -> u64 {
         }
     }
     total
-}
-
-/// Rows of both tables, channels matched by name, rows by window index.
-fn merge_tables(a: FeatureTable, b: FeatureTable) -> FeatureTable {
-    let mut rows = Vec::with_capacity(a.rows.len() + b.rows.len());
-    for t in [a, b] {
-        for row in t.rows {
-            let features = t
-                .channels
-                .iter()
-                .zip(row.channels)
-                .filter_map(|(name, f)| f.map(|f| (name.clone(), f)))
-                .collect();
-            rows.push((row.window, features));
-        }
-    }
-    rows.sort_by_key(|(w, _)| *w);
-    FeatureTable::from_windows(rows)
 }
 
 /// Mains line noise of one recording, from its channels' average

@@ -131,7 +131,14 @@ pub struct NormalizationSums {
 impl NormalizationSums {
     /// Adds one decoded window.
     pub fn add(&mut self, s: &WindowSignals<'_>) {
-        for (info, samples) in s.channels.iter().zip(s.samples) {
+        let moments: Vec<Moments> = s.samples.iter().map(|x| Moments::of(x)).collect();
+        self.add_measured(s, &moments);
+    }
+
+    /// Adds one decoded window whose channels' moments (in the order of
+    /// its channels) are known already.
+    pub fn add_measured(&mut self, s: &WindowSignals<'_>, moments: &[Moments]) {
+        for ((info, samples), cell) in s.channels.iter().zip(s.samples).zip(moments) {
             // Looked up before inserting: the name is cloned once per
             // channel of the dataset, not once per window.
             let c = match self.channels.get_mut(&info.name) {
@@ -141,11 +148,10 @@ impl NormalizationSums {
             if c.unit.is_empty() {
                 c.unit = info.unit.clone();
             }
-            let cell = Moments::of(samples);
-            c.all.merge(&cell);
+            c.all.merge(cell);
             c.hist.push(samples);
             c.sketch.push(samples);
-            c.cells.push((s.index, cell));
+            c.cells.push((s.index, cell.clone()));
         }
     }
 
