@@ -42,7 +42,22 @@ struct Store {
 }
 
 impl Store {
+    #[inline]
     fn add(&mut self, index: i32, n: u64) {
+        // Most values fall in a bucket the store has already; indices stay
+        // within ±2^30, so the difference cannot overflow.
+        match usize::try_from(index - self.offset)
+            .ok()
+            .and_then(|k| self.counts.get_mut(k))
+        {
+            Some(count) => *count += n,
+            None => self.grow_and_add(index, n),
+        }
+    }
+
+    /// [`Store::add`] of an index outside the buckets held.
+    #[cold]
+    fn grow_and_add(&mut self, index: i32, n: u64) {
         if self.counts.is_empty() {
             self.offset = index;
             self.counts.push(0);
@@ -146,6 +161,20 @@ pub struct QuantileSketch {
     zero: u64,
     /// Positive values, then negative values.
     stores: [Store; 2],
+}
+
+/// Where one value goes in a [`QuantileSketch`]: see
+/// [`QuantileSketch::bucket`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SketchBucket {
+    /// NaN or ±Inf: not entered.
+    Skipped,
+    /// Magnitude below `min_magnitude`.
+    Zero,
+    /// Bucket of a positive value.
+    Positive(i32),
+    /// Bucket of a negative value.
+    Negative(i32),
 }
 
 /// The finest relative accuracy: bucket indices then stay below 2^29 in
@@ -312,6 +341,52 @@ impl QuantileSketch {
         }
         let index = ceil_to_i32(m.ln() * self.inv_ln_gamma);
         self.stores[usize::from(x < 0.0)].add(index, n);
+    }
+
+    /// Where [`QuantileSketch::push`] puts `x` in this sketch (and in any
+    /// sketch of the same [`SketchConfig`]), for callers that see the same
+    /// values again and again, such as 16-bit codes decoded to f32, and
+    /// keep the answer: [`QuantileSketch::add_bucket`] of it adds exactly
+    /// what a push of `x` adds.
+    ///
+    /// ```
+    /// use preflight::measure::sketch::QuantileSketch;
+    ///
+    /// let (mut a, mut b) = (QuantileSketch::new(), QuantileSketch::new());
+    /// a.push(&[2.5, 2.5, -1.0, 0.0, f64::NAN]);
+    /// for x in [2.5, 2.5, -1.0, 0.0, f64::NAN] {
+    ///     let bucket = b.bucket(x);
+    ///     b.add_bucket(bucket, 1);
+    /// }
+    /// assert_eq!(a, b);
+    /// ```
+    #[inline]
+    pub fn bucket(&self, x: f64) -> SketchBucket {
+        if !x.is_finite() {
+            return SketchBucket::Skipped;
+        }
+        let m = x.abs();
+        if m < self.config.min_magnitude {
+            return SketchBucket::Zero;
+        }
+        let index = ceil_to_i32(m.ln() * self.inv_ln_gamma);
+        if x < 0.0 {
+            SketchBucket::Negative(index)
+        } else {
+            SketchBucket::Positive(index)
+        }
+    }
+
+    /// Adds `n` values of `bucket` (from [`QuantileSketch::bucket`] of a
+    /// sketch with the same configuration).
+    #[inline]
+    pub fn add_bucket(&mut self, bucket: SketchBucket, n: u64) {
+        match bucket {
+            SketchBucket::Skipped => {}
+            SketchBucket::Zero => self.zero += n,
+            SketchBucket::Positive(index) => self.stores[0].add(index, n),
+            SketchBucket::Negative(index) => self.stores[1].add(index, n),
+        }
     }
 
     /// Adds the counts of `other`.
