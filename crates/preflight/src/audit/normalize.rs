@@ -135,7 +135,7 @@ thread_local! {
 }
 
 /// Slots of [`BinCache`]: a power of two.
-const CACHE_SLOTS: usize = 4096;
+const CACHE_SLOTS: usize = 16384;
 
 /// Where recent values went in the histogram and the sketch, by their f32
 /// bits: a direct-mapped cache. Decoded EEG takes few distinct values (a

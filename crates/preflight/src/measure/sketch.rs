@@ -164,18 +164,20 @@ pub struct QuantileSketch {
 }
 
 /// Where one value goes in a [`QuantileSketch`]: see
-/// [`QuantileSketch::bucket`].
+/// [`QuantileSketch::bucket`]. Opaque: a store (positive, negative, the
+/// zero bucket, or none for NaN and ±Inf) and a bucket index in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SketchBucket {
-    /// NaN or ±Inf: not entered.
-    Skipped,
-    /// Magnitude below `min_magnitude`.
-    Zero,
-    /// Bucket of a positive value.
-    Positive(i32),
-    /// Bucket of a negative value.
-    Negative(i32),
+pub struct SketchBucket {
+    /// 0 positive, 1 negative (as `stores`), [`ZERO_STORE`] or
+    /// [`NO_STORE`].
+    store: u8,
+    index: i32,
 }
+
+/// [`SketchBucket::store`] of a magnitude below `min_magnitude`.
+const ZERO_STORE: u8 = 2;
+/// [`SketchBucket::store`] of NaN and ±Inf.
+const NO_STORE: u8 = 3;
 
 /// The finest relative accuracy: bucket indices then stay below 2^29 in
 /// magnitude for every finite f64 (`ln f64::MAX / ln γ ≈ 3.5e8`).
@@ -363,17 +365,21 @@ impl QuantileSketch {
     #[inline]
     pub fn bucket(&self, x: f64) -> SketchBucket {
         if !x.is_finite() {
-            return SketchBucket::Skipped;
+            return SketchBucket {
+                store: NO_STORE,
+                index: 0,
+            };
         }
         let m = x.abs();
         if m < self.config.min_magnitude {
-            return SketchBucket::Zero;
+            return SketchBucket {
+                store: ZERO_STORE,
+                index: 0,
+            };
         }
-        let index = ceil_to_i32(m.ln() * self.inv_ln_gamma);
-        if x < 0.0 {
-            SketchBucket::Negative(index)
-        } else {
-            SketchBucket::Positive(index)
+        SketchBucket {
+            store: u8::from(x < 0.0),
+            index: ceil_to_i32(m.ln() * self.inv_ln_gamma),
         }
     }
 
@@ -381,11 +387,12 @@ impl QuantileSketch {
     /// sketch with the same configuration).
     #[inline]
     pub fn add_bucket(&mut self, bucket: SketchBucket, n: u64) {
-        match bucket {
-            SketchBucket::Skipped => {}
-            SketchBucket::Zero => self.zero += n,
-            SketchBucket::Positive(index) => self.stores[0].add(index, n),
-            SketchBucket::Negative(index) => self.stores[1].add(index, n),
+        // The store is picked by index, not by a branch on the sign: EEG
+        // changes sign at random, which a predictor cannot follow.
+        match self.stores.get_mut(usize::from(bucket.store)) {
+            Some(store) => store.add(bucket.index, n),
+            None if bucket.store == ZERO_STORE => self.zero += n,
+            None => {}
         }
     }
 
