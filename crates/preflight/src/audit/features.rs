@@ -189,12 +189,14 @@ impl FeatureMaker {
         clip: (Option<f32>, Option<f32>),
     ) -> ChannelFeatures {
         let m = Moments::of(samples);
-        self.channel_and_spectrum(&mut self.scratch(), samples, &m, sfreq_hz, clip)
+        self.channel_and_spectrum(&mut self.scratch(), samples, &m, sfreq_hz, clip, true)
             .0
     }
 
     /// The features of one channel's samples, whose moments are `m`, and
-    /// the window's spectrum when it has one.
+    /// the window's spectrum when it has one. Without `spectrum` no
+    /// spectrum is taken, and the features that need one (`line`,
+    /// `hf_ratio`) are `None`.
     pub fn channel_and_spectrum(
         &self,
         scratch: &mut FeatureScratch,
@@ -202,6 +204,7 @@ impl FeatureMaker {
         m: &Moments,
         sfreq_hz: f64,
         clip: (Option<f32>, Option<f32>),
+        spectrum: bool,
     ) -> (ChannelFeatures, Option<Psd>) {
         let nan = m.nan_count() as u32;
         let inf = m.inf_count() as u32;
@@ -214,7 +217,7 @@ impl FeatureMaker {
             (Some(lo), Some(hi)) => samples.iter().filter(|&&v| v <= lo || v >= hi).count(),
             _ => 0,
         };
-        let psd = (nan == 0 && inf == 0 && !is_flat && sfreq_hz > 0.0)
+        let psd = (spectrum && nan == 0 && inf == 0 && !is_flat && sfreq_hz > 0.0)
             .then(|| scratch.periodogram(self, samples.len()))
             .flatten()
             .and_then(|p| p.psd(samples, sfreq_hz));
@@ -243,14 +246,17 @@ impl FeatureMaker {
 
     /// The features of every channel of a decoded window, in the order of
     /// its channels, into `features`, with each channel's moments into
-    /// `moments` (both cleared first) and each channel's spectrum handed
-    /// to `spectrum(channel position, psd)` on the way.
+    /// `moments` (both cleared first). The channels at the positions where
+    /// `wants_spectrum(position)` holds get a spectrum, handed to
+    /// `spectrum(position, psd)` on the way; the others go without the
+    /// features that need one.
     pub fn window_into(
         &self,
         scratch: &mut FeatureScratch,
         signals: &WindowSignals<'_>,
         features: &mut Vec<ChannelFeatures>,
         moments: &mut Vec<Moments>,
+        wants_spectrum: impl Fn(usize) -> bool,
         mut spectrum: impl FnMut(usize, &Psd),
     ) {
         features.clear();
@@ -258,7 +264,9 @@ impl FeatureMaker {
         for (c, (info, samples)) in signals.channels.iter().zip(signals.samples).enumerate() {
             let m = Moments::of(samples);
             let clip = (info.clip_low, info.clip_high);
-            let (f, psd) = self.channel_and_spectrum(scratch, samples, &m, info.sfreq_hz, clip);
+            let wanted = wants_spectrum(c);
+            let (f, psd) =
+                self.channel_and_spectrum(scratch, samples, &m, info.sfreq_hz, clip, wanted);
             if let Some(psd) = &psd {
                 spectrum(c, psd);
             }
@@ -275,6 +283,7 @@ impl FeatureMaker {
             signals,
             &mut features,
             &mut moments,
+            |_| true,
             |_, _| {},
         );
         signals
