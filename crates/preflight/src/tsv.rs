@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
-/// A whole table, held in memory (BIDS tables are small).
+/// A whole table, held in memory (BIDS tables are small). The cells'
+/// text sits in one string, so that reading a table of thousands of
+/// events does not allocate once per cell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// Where it was read from.
@@ -14,7 +16,20 @@ pub struct Table {
     /// Column names.
     pub columns: Vec<String>,
     /// Rows, each with one cell per column.
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Row>,
+    /// Every cell, trimmed, row after row.
+    text: String,
+    /// Byte range of each cell in `text`.
+    cells: Vec<(usize, usize)>,
+}
+
+/// One row of a [`Table`]: read its cells with [`Table::cell`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// Index of its first cell in the table's cells.
+    first: usize,
+    /// Cells in the row.
+    len: usize,
 }
 
 impl Table {
@@ -50,9 +65,15 @@ impl Table {
                 ));
             }
         }
-        let mut rows = Vec::new();
-        for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| csv_error(path, e))?;
+        let (mut rows, mut text, mut cells) = (Vec::new(), String::new(), Vec::new());
+        let mut record = csv::StringRecord::new();
+        for i in 0.. {
+            if !reader
+                .read_record(&mut record)
+                .map_err(|e| csv_error(path, e))?
+            {
+                break;
+            }
             if record.len() != columns.len() {
                 return Err(Error::invalid(
                     path,
@@ -64,12 +85,22 @@ impl Table {
                     ),
                 ));
             }
-            rows.push(record.iter().map(|c| c.trim().to_string()).collect());
+            rows.push(Row {
+                first: cells.len(),
+                len: record.len(),
+            });
+            for c in &record {
+                let start = text.len();
+                text.push_str(c.trim());
+                cells.push((start, text.len()));
+            }
         }
         Ok(Table {
             path: path.to_path_buf(),
             columns,
             rows,
+            text,
+            cells,
         })
     }
 
@@ -78,10 +109,20 @@ impl Table {
         self.columns.iter().position(|c| c == name)
     }
 
+    /// The cells of a row as written (trimmed; `n/a` and empty kept), in
+    /// column order.
+    pub fn values<'a>(&'a self, row: &Row) -> impl Iterator<Item = &'a str> + 'a {
+        self.cells[row.first..row.first + row.len]
+            .iter()
+            .map(|&(a, b)| &self.text[a..b])
+    }
+
     /// A cell, `None` when the column is absent or the value is `n/a` or
     /// empty.
-    pub fn cell<'a>(&'a self, row: &'a [String], column: Option<usize>) -> Option<&'a str> {
-        let v = row.get(column?)?.as_str();
+    pub fn cell(&self, row: &Row, column: Option<usize>) -> Option<&str> {
+        let column = column.filter(|&c| c < row.len)?;
+        let &(a, b) = self.cells.get(row.first + column)?;
+        let v = self.text.get(a..b)?;
         (!v.is_empty() && v != "n/a").then_some(v)
     }
 }

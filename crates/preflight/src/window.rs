@@ -266,8 +266,10 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
     }
     let mut out = Windows::default();
     let mut subjects = Interner::default();
-    let mut classes = Interner::default();
-    let mut raw: Vec<(u32, u32, String, f64)> = Vec::new();
+    let mut class_ids = Interner::default();
+    // (recording, subject id, class id, start): ids in order of first
+    // appearance, sorted below.
+    let mut raw: Vec<(u32, u32, u32, f64)> = Vec::new();
 
     for (index, recording) in dataset.recordings.iter().enumerate() {
         let recording_index = index as u32;
@@ -278,9 +280,9 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
             WindowSource::Events { offset_s, classes } => {
                 for event in &recording.events {
                     let class = match classes {
-                        Some(map) => map.class_of(&event.label).map(str::to_string),
+                        Some(map) => map.class_of(&event.label),
                         None if event.label == "n/a" || event.label.is_empty() => None,
-                        None => Some(event.label.clone()),
+                        None => Some(event.label.as_str()),
                     };
                     let Some(class) = class else {
                         *out.skipped.entry(SkipReason::NotAClass).or_insert(0) += 1;
@@ -289,7 +291,10 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
                     let start_s = event.onset_s + offset_s.0;
                     let length_s = offset_s.1 - offset_s.0;
                     match fits(recording, start_s, length_s) {
-                        Ok(()) => raw.push((recording_index, subject, class, start_s)),
+                        Ok(()) => {
+                            let class = class_ids.id(class);
+                            raw.push((recording_index, subject, class, start_s));
+                        }
                         Err(reason) => *out.skipped.entry(reason).or_insert(0) += 1,
                     }
                 }
@@ -302,7 +307,9 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
                 };
                 for start_s in fixed_starts(recording, *length_s) {
                     match fits(recording, start_s, *length_s) {
-                        Ok(()) => raw.push((recording_index, subject, class.clone(), start_s)),
+                        Ok(()) => {
+                            raw.push((recording_index, subject, class_ids.id(&class), start_s))
+                        }
                         Err(reason) => *out.skipped.entry(reason).or_insert(0) += 1,
                     }
                 }
@@ -314,12 +321,9 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
         WindowSource::Events { offset_s, .. } => offset_s.1 - offset_s.0,
         WindowSource::Fixed { length_s, .. } => *length_s,
     };
-    for (_, _, class, _) in &raw {
-        classes.id(class);
-    }
     // Sorted tables make indices independent of the order labels appear in.
     let (subject_names, subject_order) = subjects.sorted();
-    let (class_names, class_order) = classes.sorted();
+    let (class_names, class_order) = class_ids.sorted();
     out.subjects = subject_names;
     out.classes = class_names;
     for s in &mut out.recording_subject {
@@ -330,7 +334,7 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
         .map(|(recording, subject, class, start_s)| Window {
             recording,
             subject: subject_order[subject as usize],
-            class: class_order[classes.lookup(&class) as usize],
+            class: class_order[class as usize],
             locator: Locator::Time { start_s },
         })
         .collect();
@@ -452,8 +456,12 @@ struct Interner {
 
 impl Interner {
     fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
         let next = self.ids.len() as u32;
-        *self.ids.entry(s.to_string()).or_insert(next)
+        self.ids.insert(s.to_string(), next);
+        next
     }
 
     fn lookup(&self, s: &str) -> u32 {

@@ -8,19 +8,29 @@
 //! sampled window, with channels matched by name across recordings.
 //!
 //! The spectrum of a window is one Hann-windowed segment of the whole
-//! window (Welch's method with a single segment, mean removed), so a 1 s
-//! window has 1 Hz resolution: enough for the line-noise ratio, whose
-//! flanks lie 1 to 3 Hz from the line.
+//! window (Welch's method with a single segment, mean removed, see
+//! [`super::periodogram`]), so a 1 s window has 1 Hz resolution: enough
+//! for the line-noise ratio, whose flanks lie 1 to 3 Hz from the line.
+//!
+//! An audit measures thousands of windows × channels, so the per-window
+//! work allocates nothing it could keep: each thread brings a
+//! [`FeatureScratch`] (FFT buffers, and which spectrum bins are high or
+//! low frequency for the given window length and rate), and the moments
+//! computed here are handed on to the normalization instead of computed
+//! again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use realfft::RealFftPlanner;
 use serde::Serialize;
 
 use crate::measure::line_noise::{line_ratio, LineNoiseConfig};
 use crate::measure::moments::Moments;
-use crate::measure::spectrum::{Psd, SpectrumPlanner, Welch, WelchConfig, WelchPlan};
+use crate::measure::spectrum::Psd;
 use crate::read::WindowSignals;
+
+use super::periodogram::{Periodogram, PeriodogramPlan};
 
 /// Lower edge of the high-frequency band, Hz (PREP's 50 Hz).
 pub const HF_EDGE_HZ: f64 = 50.0;
@@ -81,30 +91,94 @@ pub struct FeatureTable {
 }
 
 /// Computes [`ChannelFeatures`] for windows, reusing one spectrum plan per
-/// window length.
+/// window length; each thread brings its own [`FeatureScratch`].
 #[derive(Debug)]
 pub struct FeatureMaker {
-    plans: HashMap<usize, Arc<WelchPlan>>,
+    plans: HashMap<usize, Arc<PeriodogramPlan>>,
     line: LineNoiseConfig,
+}
+
+/// One thread's working memory for a [`FeatureMaker`]: periodogram
+/// buffers per window length, and which bins of a spectrum count as high
+/// and low frequency in [`ChannelFeatures::hf_ratio`], per window length
+/// and sampling rate. Made by [`FeatureMaker::scratch`], kept across
+/// windows, so that a window costs no allocation beyond its spectrum.
+#[derive(Debug, Default)]
+pub struct FeatureScratch {
+    periodograms: Vec<Periodogram>,
+    bands: Vec<HfBands>,
+}
+
+/// The band of each bin of a spectrum in the high-frequency ratio.
+#[derive(Debug)]
+struct HfBands {
+    segment_len: usize,
+    sfreq_hz: f64,
+    /// Per bin: [`Band::High`], [`Band::Low`] or [`Band::Out`].
+    bins: Vec<Band>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Band {
+    Out,
+    Low,
+    High,
+}
+
+impl FeatureScratch {
+    /// The periodogram buffers for windows of `len` samples, if the maker
+    /// has a plan for them.
+    fn periodogram(&mut self, maker: &FeatureMaker, len: usize) -> Option<&mut Periodogram> {
+        match self.periodograms.iter().position(|p| p.len() == len) {
+            Some(k) => self.periodograms.get_mut(k),
+            None => {
+                let plan = maker.plans.get(&len)?;
+                self.periodograms.push(Periodogram::new(Arc::clone(plan)));
+                self.periodograms.last_mut()
+            }
+        }
+    }
+
+    /// The bands of the spectrum `psd`.
+    fn bands(&mut self, psd: &Psd, mains_hz: &[f64]) -> &[Band] {
+        let (n, fs) = (psd.segment_len(), psd.sfreq_hz());
+        let k = match self
+            .bands
+            .iter()
+            .position(|b| b.segment_len == n && b.sfreq_hz == fs)
+        {
+            Some(k) => k,
+            None => {
+                self.bands.push(HfBands {
+                    segment_len: n,
+                    sfreq_hz: fs,
+                    bins: (0..psd.power().len())
+                        .map(|k| band(psd.freq_hz(k), mains_hz))
+                        .collect(),
+                });
+                self.bands.len() - 1
+            }
+        };
+        &self.bands[k].bins
+    }
 }
 
 impl FeatureMaker {
     /// A maker for windows of these sample counts (one per sampling rate
     /// in the dataset).
     pub fn new(lengths: impl IntoIterator<Item = usize>, line: LineNoiseConfig) -> FeatureMaker {
-        let mut planner = SpectrumPlanner::new();
+        let mut planner = RealFftPlanner::new();
         let plans = lengths
             .into_iter()
             .filter(|&n| n >= 8)
-            .map(|n| {
-                let config = WelchConfig {
-                    segment_len: n,
-                    overlap: 0,
-                };
-                (n, planner.plan(config))
-            })
+            .map(|n| (n, Arc::new(PeriodogramPlan::new(&mut planner, n))))
             .collect();
         FeatureMaker { plans, line }
+    }
+
+    /// Working memory for one thread.
+    pub fn scratch(&self) -> FeatureScratch {
+        FeatureScratch::default()
     }
 
     /// The features of one channel's samples.
@@ -114,18 +188,24 @@ impl FeatureMaker {
         sfreq_hz: f64,
         clip: (Option<f32>, Option<f32>),
     ) -> ChannelFeatures {
-        self.channel_and_spectrum(samples, sfreq_hz, clip).0
+        let m = Moments::of(samples);
+        self.channel_and_spectrum(&mut self.scratch(), samples, &m, sfreq_hz, clip, true)
+            .0
     }
 
-    /// The features of one channel's samples, and the window's spectrum
-    /// when it has one.
+    /// The features of one channel's samples, whose moments are `m`, and
+    /// the window's spectrum when it has one. Without `spectrum` no
+    /// spectrum is taken, and the features that need one (`line`,
+    /// `hf_ratio`) are `None`.
     pub fn channel_and_spectrum(
         &self,
+        scratch: &mut FeatureScratch,
         samples: &[f32],
+        m: &Moments,
         sfreq_hz: f64,
         clip: (Option<f32>, Option<f32>),
+        spectrum: bool,
     ) -> (ChannelFeatures, Option<Psd>) {
-        let m = Moments::of(samples);
         let nan = m.nan_count() as u32;
         let inf = m.inf_count() as u32;
         let max_abs = match (m.min(), m.max()) {
@@ -137,14 +217,14 @@ impl FeatureMaker {
             (Some(lo), Some(hi)) => samples.iter().filter(|&&v| v <= lo || v >= hi).count(),
             _ => 0,
         };
-        let psd = (nan == 0 && inf == 0 && !is_flat && sfreq_hz > 0.0)
-            .then(|| self.plans.get(&samples.len()))
+        let psd = (spectrum && nan == 0 && inf == 0 && !is_flat && sfreq_hz > 0.0)
+            .then(|| scratch.periodogram(self, samples.len()))
             .flatten()
-            .and_then(|plan| {
-                let mut welch = Welch::new(Arc::clone(plan));
-                welch.push(samples);
-                welch.psd(sfreq_hz)
-            });
+            .and_then(|p| p.psd(samples, sfreq_hz));
+        let hf = psd.as_ref().and_then(|p| {
+            let bands = scratch.bands(p, &self.line.mains_hz);
+            hf_ratio(p, bands)
+        });
         let features = ChannelFeatures {
             samples: samples.len() as u32,
             nan,
@@ -159,35 +239,58 @@ impl FeatureMaker {
             },
             is_flat,
             line: psd.as_ref().and_then(|p| strongest_line(p, &self.line)),
-            hf_ratio: psd.as_ref().and_then(|p| hf_ratio(p, &self.line.mains_hz)),
+            hf_ratio: hf,
         };
         (features, psd)
     }
 
-    /// The features of every channel of a decoded window.
-    pub fn window(&self, signals: &WindowSignals<'_>) -> Vec<(String, ChannelFeatures)> {
-        self.window_and_spectra(signals, |_, _| {})
+    /// The features of every channel of a decoded window, in the order of
+    /// its channels, into `features`, with each channel's moments into
+    /// `moments` (both cleared first). The channels at the positions where
+    /// `wants_spectrum(position)` holds get a spectrum, handed to
+    /// `spectrum(position, psd)` on the way; the others go without the
+    /// features that need one.
+    pub fn window_into(
+        &self,
+        scratch: &mut FeatureScratch,
+        signals: &WindowSignals<'_>,
+        features: &mut Vec<ChannelFeatures>,
+        moments: &mut Vec<Moments>,
+        wants_spectrum: impl Fn(usize) -> bool,
+        mut spectrum: impl FnMut(usize, &Psd),
+    ) {
+        features.clear();
+        moments.clear();
+        for (c, (info, samples)) in signals.channels.iter().zip(signals.samples).enumerate() {
+            let m = Moments::of(samples);
+            let clip = (info.clip_low, info.clip_high);
+            let wanted = wants_spectrum(c);
+            let (f, psd) =
+                self.channel_and_spectrum(scratch, samples, &m, info.sfreq_hz, clip, wanted);
+            if let Some(psd) = &psd {
+                spectrum(c, psd);
+            }
+            features.push(f);
+            moments.push(m);
+        }
     }
 
-    /// As [`FeatureMaker::window`], handing each channel's spectrum to
-    /// `spectrum(channel name, psd)` on the way.
-    pub fn window_and_spectra(
-        &self,
-        signals: &WindowSignals<'_>,
-        mut spectrum: impl FnMut(&str, &Psd),
-    ) -> Vec<(String, ChannelFeatures)> {
+    /// The features of every channel of a decoded window, with names.
+    pub fn window(&self, signals: &WindowSignals<'_>) -> Vec<(String, ChannelFeatures)> {
+        let (mut features, mut moments) = (Vec::new(), Vec::new());
+        self.window_into(
+            &mut self.scratch(),
+            signals,
+            &mut features,
+            &mut moments,
+            |_| true,
+            |_, _| {},
+        );
         signals
             .channels
             .iter()
-            .zip(signals.samples)
-            .map(|(info, samples)| {
-                let clip = (info.clip_low, info.clip_high);
-                let (f, psd) = self.channel_and_spectrum(samples, info.sfreq_hz, clip);
-                if let Some(psd) = &psd {
-                    spectrum(&info.name, psd);
-                }
-                (info.name.clone(), f)
-            })
+            .map(|info| info.name.clone())
+            .zip(features)
             .collect()
     }
 }
@@ -202,57 +305,130 @@ fn strongest_line(psd: &Psd, config: &LineNoiseConfig) -> Option<(f32, f32)> {
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
-/// See [`ChannelFeatures::hf_ratio`].
-fn hf_ratio(psd: &Psd, mains_hz: &[f64]) -> Option<f32> {
+/// The band of a bin at `f` Hz in [`ChannelFeatures::hf_ratio`]: out
+/// within [`LINE_GUARD_HZ`] of a mains harmonic or below [`LF_EDGE_HZ`],
+/// high from [`HF_EDGE_HZ`], low between.
+fn band(f: f64, mains_hz: &[f64]) -> Band {
+    let near_line = mains_hz.iter().any(|&m| {
+        // `f / m` is positive: truncating `+ 0.5` rounds it (halves up).
+        let k = ((f / m + 0.5) as u64).max(1) as f64;
+        (f - k * m).abs() <= LINE_GUARD_HZ
+    });
+    if near_line {
+        Band::Out
+    } else if f >= HF_EDGE_HZ {
+        Band::High
+    } else if f >= LF_EDGE_HZ {
+        Band::Low
+    } else {
+        Band::Out
+    }
+}
+
+/// See [`ChannelFeatures::hf_ratio`]; `bands` are those of `psd`'s bins.
+fn hf_ratio(psd: &Psd, bands: &[Band]) -> Option<f32> {
     let nyquist = psd.sfreq_hz() / 2.0;
     if nyquist < HF_EDGE_HZ {
         return None;
     }
-    let near_line = |f: f64| {
-        mains_hz.iter().any(|&m| {
-            // `f / m` is positive: truncating `+ 0.5` rounds it as
-            // `round` does, without the library call `round` is on
-            // baseline x86-64 (this runs per bin of every window's
-            // spectrum).
-            let k = ((f / m + 0.5) as u64).max(1) as f64;
-            (f - k * m).abs() <= LINE_GUARD_HZ
-        })
-    };
     let (mut high, mut low) = (0.0f64, 0.0f64);
-    for (k, &p) in psd.power().iter().enumerate() {
-        let f = psd.freq_hz(k);
-        if near_line(f) {
-            continue;
-        }
-        if f >= HF_EDGE_HZ {
-            high += p;
-        } else if f >= LF_EDGE_HZ {
-            low += p;
+    for (&p, &b) in psd.power().iter().zip(bands) {
+        match b {
+            Band::High => high += p,
+            Band::Low => low += p,
+            Band::Out => {}
         }
     }
     (low > 0.0 && high.is_finite()).then(|| (high / low).sqrt() as f32)
+}
+
+/// The features of one recording's measured windows, with the
+/// recording's channel names once: what [`FeatureTable::from_recordings`]
+/// matches by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingRows {
+    /// Index into [`crate::window::Windows::recordings`].
+    pub recording: u32,
+    /// Channel names, in the order of each row's features.
+    pub channels: Vec<String>,
+    /// (window index, features per channel).
+    pub rows: Vec<(usize, Vec<ChannelFeatures>)>,
+}
+
+/// Table positions of the channels of a set of rows, in order of first
+/// appearance as the rows are taken in window order.
+#[derive(Default)]
+struct ChannelIndex {
+    names: Vec<String>,
+    by_name: BTreeMap<String, usize>,
+}
+
+impl ChannelIndex {
+    fn position(&mut self, name: &str) -> usize {
+        if let Some(&k) = self.by_name.get(name) {
+            return k;
+        }
+        let k = self.names.len();
+        self.names.push(name.to_string());
+        self.by_name.insert(name.to_string(), k);
+        k
+    }
 }
 
 impl FeatureTable {
     /// Builds a table from per-window channel features, matching channels
     /// by name.
     pub fn from_windows(rows: Vec<(usize, Vec<(String, ChannelFeatures)>)>) -> FeatureTable {
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
-        let mut channels = Vec::new();
-        for (_, features) in &rows {
-            for (name, _) in features {
-                if !index.contains_key(name) {
-                    index.insert(name.clone(), channels.len());
-                    channels.push(name.clone());
-                }
-            }
-        }
-        let rows = rows
+        let groups = rows
             .into_iter()
             .map(|(window, features)| {
-                let mut values = vec![None; channels.len()];
-                for (name, f) in features {
-                    values[index[&name]] = Some(f);
+                let (channels, values) = features.into_iter().unzip();
+                RecordingRows {
+                    recording: 0,
+                    channels,
+                    rows: vec![(window, values)],
+                }
+            })
+            .collect();
+        FeatureTable::from_recordings(groups)
+    }
+
+    /// Builds a table from the rows of recordings, matching channels by
+    /// name: the table's channels come in order of first appearance, rows
+    /// in window order, the channels of a row in its recording's order.
+    pub fn from_recordings(groups: Vec<RecordingRows>) -> FeatureTable {
+        // Rows in window order, as (window, group, row in group).
+        let mut order: Vec<(usize, usize, usize)> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, r)| r.rows.iter().enumerate().map(move |(i, w)| (w.0, g, i)))
+            .collect();
+        order.sort_by_key(|o| o.0);
+
+        // Each group's channel positions in the table, the first time one
+        // of its rows comes.
+        let mut index = ChannelIndex::default();
+        let mut positions: Vec<Option<Vec<usize>>> = vec![None; groups.len()];
+        for &(_, g, _) in &order {
+            if positions[g].is_none() {
+                let p = groups[g]
+                    .channels
+                    .iter()
+                    .map(|n| index.position(n))
+                    .collect();
+                positions[g] = Some(p);
+            }
+        }
+
+        let width = index.names.len();
+        let rows = order
+            .into_iter()
+            .map(|(window, g, i)| {
+                let mut values = vec![None; width];
+                if let Some(p) = &positions[g] {
+                    for (&k, f) in p.iter().zip(&groups[g].rows[i].1) {
+                        values[k] = Some(*f);
+                    }
                 }
                 WindowRow {
                     window,
@@ -260,7 +436,64 @@ impl FeatureTable {
                 }
             })
             .collect();
-        FeatureTable { channels, rows }
+        FeatureTable {
+            channels: index.names,
+            rows,
+        }
+    }
+
+    /// The rows of both tables in one, channels matched by name (in order
+    /// of first appearance as the rows are taken in window order), rows by
+    /// window index.
+    pub fn merge(self, other: FeatureTable) -> FeatureTable {
+        let tables = [self, other];
+        let mut order: Vec<(usize, usize, usize)> = tables
+            .iter()
+            .enumerate()
+            .flat_map(|(t, table)| {
+                table
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, r)| (r.window, t, i))
+            })
+            .collect();
+        order.sort_by_key(|o| o.0);
+
+        // Where each table's channels go, as its rows first show them.
+        let mut index = ChannelIndex::default();
+        let mut positions: Vec<Vec<Option<usize>>> = tables
+            .iter()
+            .map(|t| vec![None; t.channels.len()])
+            .collect();
+        for &(_, t, i) in &order {
+            for (c, cell) in tables[t].rows[i].channels.iter().enumerate() {
+                if cell.is_some() && positions[t][c].is_none() {
+                    positions[t][c] = Some(index.position(&tables[t].channels[c]));
+                }
+            }
+        }
+
+        let width = index.names.len();
+        let rows = order
+            .into_iter()
+            .map(|(window, t, i)| {
+                let mut values = vec![None; width];
+                for (c, cell) in tables[t].rows[i].channels.iter().enumerate() {
+                    if let (Some(f), Some(k)) = (cell, positions[t][c]) {
+                        values[k] = Some(*f);
+                    }
+                }
+                WindowRow {
+                    window,
+                    channels: values,
+                }
+            })
+            .collect();
+        FeatureTable {
+            channels: index.names,
+            rows,
+        }
     }
 }
 

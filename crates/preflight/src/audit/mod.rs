@@ -14,7 +14,13 @@
 //!    cause ([`finding`]);
 //! 5. confirmation: every window of the implicated recordings is measured
 //!    and judged against the sample's yardstick, which gives each finding
-//!    its extent in time;
+//!    its extent in time. The spectral features (line noise, HF ratio)
+//!    there are taken on every window only for the channels with a
+//!    finding in the recording, and on every
+//!    [`CONFIRM_SPECTRUM_STRIDE`]-th window for its other channels: a
+//!    spectrum costs more than all other features together, and the
+//!    other channels' criteria of amplitude, offset, flatness, clipping
+//!    and NaN/Inf still see every window;
 //! 6. the exclusion plan at the level asked ([`plan`]);
 //! 7. normalization statistics of the clean data ([`normalize`]), gathered
 //!    in the sample pass and finished once the plan is known, on the
@@ -29,6 +35,7 @@ pub mod features;
 pub mod figures;
 pub mod finding;
 pub mod normalize;
+pub mod periodogram;
 pub mod plan;
 pub mod spectra;
 
@@ -40,12 +47,13 @@ use crate::attribute::{attribute, AttributeConfig, Attribution};
 use crate::balance::{balance, Balance};
 use crate::dataset::{Dataset, Layout};
 use crate::measure::line_noise::LineNoiseConfig;
-use crate::read::{fold_windows, ReadConfig};
+use crate::measure::moments::Moments;
+use crate::read::{fold_windows, ReadConfig, WindowSignals};
 use crate::sample::{stratified_sample, Allocation, SampleConfig, SampleSize};
 use crate::window::{windows, FixedLabel, SkipReason, WindowSource, Windows};
 
 use detect::{DetectConfig, Reference};
-use features::{ChannelFeatures, FeatureMaker, FeatureTable};
+use features::{ChannelFeatures, FeatureMaker, FeatureScratch, FeatureTable, RecordingRows};
 use figures::Figures;
 use finding::{Finding, FindingConfig};
 use normalize::{ChannelNormalization, NormalizationSums};
@@ -331,7 +339,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         config,
         &maker,
         &mut measured_so_far,
-        true,
+        Pass::SAMPLE,
     );
     let reference = Reference::of(&table, &config.detect);
     tracing::info!("sample measured: {:.3} s", clock.elapsed().as_secs_f64());
@@ -346,19 +354,43 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     );
     let mut findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
 
-    // Confirmation: every window of the implicated recordings.
+    // Confirmation: every window of the implicated recordings, on every
+    // channel. The spectrum (line noise, HF ratio), the dearest measure,
+    // on every window only for the channels with a finding there, whose
+    // cause may rest on it; for the others on every
+    // CONFIRM_SPECTRUM_STRIDE-th window, enough for the recording's
+    // average spectrum.
     let mut confirmed = BTreeSet::new();
     let mut measured: Vec<usize> = sample.windows.clone();
     if !config.full && !findings.is_empty() {
         let implicated: BTreeSet<String> = findings.iter().map(|f| f.recording.clone()).collect();
+        let mut spectra_of = SpectrumChoice::default();
+        for (r, name) in windows.recordings.iter().enumerate() {
+            for f in findings.iter().filter(|f| &f.recording == name) {
+                spectra_of
+                    .channels
+                    .entry(r as u32)
+                    .or_default()
+                    .insert(f.channel.clone());
+            }
+        }
         let in_sample: BTreeSet<usize> = sample.windows.iter().copied().collect();
         let extra: Vec<usize> = (0..windows.windows.len())
-            .filter(|i| !in_sample.contains(i))
             .filter(|&i| {
-                let r = windows.windows[i].recording as usize;
-                implicated.contains(&windows.recordings[r])
+                spectra_of
+                    .channels
+                    .contains_key(&windows.windows[i].recording)
             })
+            .filter(|i| !in_sample.contains(i))
             .collect();
+        let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
+        for &i in &extra {
+            let n = seen.entry(windows.windows[i].recording).or_insert(0);
+            if *n % CONFIRM_SPECTRUM_STRIDE == 0 {
+                spectra_of.every_channel.insert(i);
+            }
+            *n += 1;
+        }
         progress(Stage::Confirm, extra.len());
         let more = measure(
             dataset,
@@ -367,9 +399,12 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
             config,
             &maker,
             &mut measured_so_far,
-            false,
+            Pass {
+                normalize: false,
+                spectra_of: Some(&spectra_of),
+            },
         );
-        table = merge_tables(table, more);
+        table = table.merge(more);
         outliers = reference.outliers(&table, &config.detect);
         findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
         tracing::info!(
@@ -516,9 +551,42 @@ fn window_lengths(dataset: &Dataset, windows: &Windows, config: &AuditConfig) ->
     lengths
 }
 
+/// Of the windows the confirmation measures, every this many of each
+/// recording get a spectrum on every channel; the others only on the
+/// channels with a finding.
+pub const CONFIRM_SPECTRUM_STRIDE: usize = 8;
+
+/// What a measuring pass takes of each window besides its features.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    /// Whether the windows feed the normalization sums.
+    normalize: bool,
+    /// Which window × channel cells get a spectrum (with the line-noise
+    /// and HF features it gives); `None` for all.
+    spectra_of: Option<&'a SpectrumChoice>,
+}
+
+/// The cells of a pass that get a spectrum: every channel of some
+/// windows, some channels of every window.
+#[derive(Default)]
+struct SpectrumChoice {
+    /// Window indices whose every channel gets one.
+    every_channel: BTreeSet<usize>,
+    /// By recording, the channels that get one in every window.
+    channels: BTreeMap<u32, BTreeSet<String>>,
+}
+
+impl Pass<'_> {
+    /// The sample: everything.
+    const SAMPLE: Pass<'static> = Pass {
+        normalize: true,
+        spectra_of: None,
+    };
+}
+
 /// Features of the windows `indices`, with the spectra summed per
-/// recording × channel into `spectra`, and with `normalize` the
-/// normalization sums of the windows.
+/// recording × channel into `spectra`, and the normalization sums of the
+/// windows if `pass` asks.
 #[allow(clippy::too_many_arguments)]
 fn measure(
     dataset: &Dataset,
@@ -527,7 +595,7 @@ fn measure(
     config: &AuditConfig,
     maker: &FeatureMaker,
     so_far: &mut Measured,
-    normalize: bool,
+    pass: Pass<'_>,
 ) -> FeatureTable {
     let Measured {
         spectra,
@@ -535,49 +603,105 @@ fn measure(
         problems,
         normalization,
     } = so_far;
-    type Acc = (
-        Vec<(usize, Vec<(String, ChannelFeatures)>)>,
-        SpectrumSums,
-        Spans,
-        NormalizationSums,
-    );
-    let (acc, errors): (Acc, _) = fold_windows(
+    let (acc, errors): (Gathered, _) = fold_windows(
         dataset,
         windows,
         indices,
         &config.read,
-        Acc::default,
-        |acc: &mut Acc, s| {
-            let recording = s.window.recording;
-            let sums = &mut acc.1;
-            let row = maker.window_and_spectra(s, |channel, psd| sums.add(recording, channel, psd));
-            acc.0.push((s.index, row));
-            acc.2.entry(recording).or_default().push(s.span);
-            if normalize {
-                acc.3.add(s);
-            }
-        },
-        |total: &mut Acc, part: Acc| {
-            total.0.extend(part.0);
-            total.1.merge(part.1);
-            for (r, v) in part.2 {
-                total.2.entry(r).or_default().extend(v);
-            }
-            total.3.merge(part.3);
-        },
+        || Gathered::new(maker),
+        |acc: &mut Gathered, s| acc.add(maker, s, pass),
+        Gathered::merge,
     );
     problems.extend(errors.into_iter().map(|e| ReadProblem {
         recording: e.path.display().to_string(),
         reason: e.reason,
     }));
-    let (mut rows, sums, new_spans, norm) = acc;
-    rows.sort_by_key(|(w, _)| *w);
-    spectra.merge(sums);
-    normalization.merge(norm);
-    for (r, v) in new_spans {
+    spectra.merge(acc.spectra);
+    normalization.merge(acc.normalization);
+    for (r, v) in acc.spans {
         spans.entry(r).or_default().extend(v);
     }
-    FeatureTable::from_windows(rows)
+    FeatureTable::from_recordings(acc.rows)
+}
+
+/// What one measuring pass gathers, per recording and then merged.
+struct Gathered {
+    rows: Vec<RecordingRows>,
+    spectra: SpectrumSums,
+    spans: Spans,
+    normalization: NormalizationSums,
+    /// Working memory, kept across the windows of a recording.
+    scratch: FeatureScratch,
+    features: Vec<ChannelFeatures>,
+    moments: Vec<Moments>,
+}
+
+impl Gathered {
+    fn new(maker: &FeatureMaker) -> Gathered {
+        Gathered {
+            rows: Vec::new(),
+            spectra: SpectrumSums::default(),
+            spans: Spans::new(),
+            normalization: NormalizationSums::default(),
+            scratch: maker.scratch(),
+            features: Vec::new(),
+            moments: Vec::new(),
+        }
+    }
+
+    /// Measures one decoded window.
+    fn add(&mut self, maker: &FeatureMaker, s: &WindowSignals<'_>, pass: Pass<'_>) {
+        let recording = s.window.recording;
+        let spectra = &mut self.spectra;
+        let some = match pass.spectra_of {
+            Some(choice) if !choice.every_channel.contains(&s.index) => {
+                Some(choice.channels.get(&recording))
+            }
+            _ => None,
+        };
+        maker.window_into(
+            &mut self.scratch,
+            s,
+            &mut self.features,
+            &mut self.moments,
+            |c| match some {
+                None => true,
+                Some(channels) => channels.is_some_and(|set| set.contains(&s.channels[c].name)),
+            },
+            |c, psd| spectra.add(recording, &s.channels[c].name, psd),
+        );
+        // The windows of one recording share its channels, so their names
+        // are kept once per recording (and per change, which cannot happen
+        // within one file).
+        let same = self.rows.last().is_some_and(|r| {
+            r.recording == recording
+                && r.channels.len() == s.channels.len()
+                && r.channels.iter().zip(s.channels).all(|(a, b)| *a == b.name)
+        });
+        if !same {
+            self.rows.push(RecordingRows {
+                recording,
+                channels: s.channels.iter().map(|c| c.name.clone()).collect(),
+                rows: Vec::new(),
+            });
+        }
+        if let Some(r) = self.rows.last_mut() {
+            r.rows.push((s.index, self.features.clone()));
+        }
+        self.spans.entry(recording).or_default().push(s.span);
+        if pass.normalize {
+            self.normalization.add_measured(s, &self.moments);
+        }
+    }
+
+    fn merge(&mut self, part: Gathered) {
+        self.rows.extend(part.rows);
+        self.spectra.merge(part.spectra);
+        for (r, v) in part.spans {
+            self.spans.entry(r).or_default().extend(v);
+        }
+        self.normalization.merge(part.normalization);
+    }
 }
 
 /// What the measuring passes gather besides the features.
@@ -608,24 +732,6 @@ fn bytes_covered(spans: &Spans) -> u64 {
         }
     }
     total
-}
-
-/// Rows of both tables, channels matched by name, rows by window index.
-fn merge_tables(a: FeatureTable, b: FeatureTable) -> FeatureTable {
-    let mut rows = Vec::with_capacity(a.rows.len() + b.rows.len());
-    for t in [a, b] {
-        for row in t.rows {
-            let features = t
-                .channels
-                .iter()
-                .zip(row.channels)
-                .filter_map(|(name, f)| f.map(|f| (name.clone(), f)))
-                .collect();
-            rows.push((row.window, features));
-        }
-    }
-    rows.sort_by_key(|(w, _)| *w);
-    FeatureTable::from_windows(rows)
 }
 
 /// Mains line noise of one recording, from its channels' average

@@ -24,15 +24,16 @@
 //!   the share of the normalized value range the real signal would
 //!   occupy, the rest being taken by outliers.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::figures::ChannelHistograms;
 use crate::dataset::Dataset;
-use crate::measure::histogram::AmplitudeHistogram;
+use crate::measure::histogram::{AmplitudeHistogram, HistogramBin};
 use crate::measure::moments::Moments;
-use crate::measure::sketch::QuantileSketch;
+use crate::measure::sketch::{QuantileSketch, SketchBucket, SketchConfig};
 use crate::read::{fold_windows, ReadConfig, ReadError, WindowSignals};
 use crate::window::Windows;
 
@@ -128,10 +129,87 @@ pub struct NormalizationSums {
     channels: BTreeMap<String, ChannelSums>,
 }
 
+thread_local! {
+    /// Each thread's [`BinCache`], kept from one recording to the next.
+    static BINS: RefCell<Option<BinCache>> = const { RefCell::new(None) };
+}
+
+/// Slots of [`BinCache`]: a power of two.
+const CACHE_SLOTS: usize = 16384;
+
+/// Where recent values went in the histogram and the sketch, by their f32
+/// bits: a direct-mapped cache. Decoded EEG takes few distinct values (a
+/// 16-bit code times a gain), so most samples find their bins here instead
+/// of taking a logarithm for the sketch and a table walk for the
+/// histogram. The answer is the one computed for the same bits, so the
+/// counts are exactly those of pushing every sample. The sketch buckets
+/// hold for one sketch configuration, which the cache remembers; every
+/// sketch of a [`NormalizationSums`] has the default one, so one cache
+/// serves all channels.
+struct BinCache {
+    config: SketchConfig,
+    slots: Vec<CachedBins>,
+}
+
+#[derive(Clone, Copy)]
+struct CachedBins {
+    bits: u32,
+    hist: HistogramBin,
+    sketch: SketchBucket,
+}
+
+impl BinCache {
+    fn new(sketch: &QuantileSketch) -> BinCache {
+        // Every slot starts as the answer for +0.0, whose bits are 0.
+        let zero = CachedBins {
+            bits: 0,
+            hist: AmplitudeHistogram::bin(0.0),
+            sketch: sketch.bucket(0.0),
+        };
+        BinCache {
+            config: sketch.config(),
+            slots: vec![zero; CACHE_SLOTS],
+        }
+    }
+
+    /// Adds `samples` to `hist` and `sketch`.
+    fn push(
+        &mut self,
+        samples: &[f32],
+        hist: &mut AmplitudeHistogram,
+        sketch: &mut QuantileSketch,
+    ) {
+        for &x in samples {
+            let bits = x.to_bits();
+            // Fibonacci hashing: the top bits of the product.
+            let slot =
+                (bits.wrapping_mul(0x9E37_79B1) >> (32 - CACHE_SLOTS.trailing_zeros())) as usize;
+            let cached = &mut self.slots[slot];
+            if cached.bits != bits {
+                let v = f64::from(x);
+                *cached = CachedBins {
+                    bits,
+                    hist: AmplitudeHistogram::bin(v),
+                    sketch: sketch.bucket(v),
+                };
+            }
+            hist.add_bin(cached.hist, 1);
+            sketch.add_bucket(cached.sketch, 1);
+        }
+    }
+}
+
 impl NormalizationSums {
     /// Adds one decoded window.
     pub fn add(&mut self, s: &WindowSignals<'_>) {
-        for (info, samples) in s.channels.iter().zip(s.samples) {
+        let moments: Vec<Moments> = s.samples.iter().map(|x| Moments::of(x)).collect();
+        self.add_measured(s, &moments);
+    }
+
+    /// Adds one decoded window whose channels' moments (in the order of
+    /// its channels) are known already.
+    pub fn add_measured(&mut self, s: &WindowSignals<'_>, moments: &[Moments]) {
+        for ((info, samples), cell) in s.channels.iter().zip(s.samples).zip(moments) {
             // Looked up before inserting: the name is cloned once per
             // channel of the dataset, not once per window.
             let c = match self.channels.get_mut(&info.name) {
@@ -141,11 +219,15 @@ impl NormalizationSums {
             if c.unit.is_empty() {
                 c.unit = info.unit.clone();
             }
-            let cell = Moments::of(samples);
-            c.all.merge(&cell);
-            c.hist.push(samples);
-            c.sketch.push(samples);
-            c.cells.push((s.index, cell));
+            c.all.merge(cell);
+            BINS.with_borrow_mut(|bins| {
+                let bins = match bins {
+                    Some(b) if b.config == c.sketch.config() => b,
+                    _ => bins.insert(BinCache::new(&c.sketch)),
+                };
+                bins.push(samples, &mut c.hist, &mut c.sketch);
+            });
+            c.cells.push((s.index, cell.clone()));
         }
     }
 
@@ -422,5 +504,37 @@ impl NormalizationFile {
                 .collect(),
             samples: channels.iter().map(|c| c.samples).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_bins_count_exactly_what_pushes_count() {
+        // More distinct values than slots, so slots are evicted and
+        // refilled; repeats, zeros, NaN, Inf and tiny and huge values.
+        let mut seed = 11u64;
+        let mut x: Vec<f32> = (0..50_000)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let code = ((seed >> 40) % 20_000) as f32 - 10_000.0;
+                code * 0.031
+            })
+            .collect();
+        x.extend([0.0, -0.0, f32::NAN, f32::INFINITY, 1e-9, -3e7, 0.0]);
+        let (mut hist, mut sketch) = (AmplitudeHistogram::new(), QuantileSketch::new());
+        let mut cache = BinCache::new(&sketch);
+        for block in x.chunks(256) {
+            cache.push(block, &mut hist, &mut sketch);
+        }
+        let (mut h, mut q) = (AmplitudeHistogram::new(), QuantileSketch::new());
+        h.push(&x);
+        q.push(&x);
+        assert_eq!(hist, h);
+        assert_eq!(sketch, q);
     }
 }

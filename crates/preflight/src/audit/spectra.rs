@@ -19,7 +19,9 @@ use crate::measure::spectrum::Psd;
 /// Sums of window spectra per recording × channel.
 #[derive(Debug, Clone, Default)]
 pub struct SpectrumSums {
-    sums: BTreeMap<(u32, String), Sum>,
+    /// By recording, then channel name: a window's channels are looked up
+    /// by name without making a key.
+    sums: BTreeMap<u32, BTreeMap<String, Sum>>,
 }
 
 #[derive(Debug, Clone)]
@@ -63,15 +65,16 @@ impl SpectrumSums {
     /// Adds one window's spectrum of `channel` in `recording`. Spectra of
     /// another rate or length than the first one seen are ignored.
     pub fn add(&mut self, recording: u32, channel: &str, psd: &Psd) {
-        let sum = self
-            .sums
-            .entry((recording, channel.to_string()))
-            .or_insert_with(|| Sum {
+        let channels = self.sums.entry(recording).or_default();
+        let sum = match channels.get_mut(channel) {
+            Some(sum) => sum,
+            None => channels.entry(channel.to_string()).or_insert_with(|| Sum {
                 sfreq_hz: psd.sfreq_hz(),
                 segment_len: psd.segment_len(),
                 power: vec![0.0; psd.power().len()],
                 windows: 0,
-            });
+            }),
+        };
         if sum.segment_len != psd.segment_len() || sum.sfreq_hz != psd.sfreq_hz() {
             return;
         }
@@ -83,29 +86,27 @@ impl SpectrumSums {
 
     /// Adds all sums of `other` (the same recording × channel pairs add).
     pub fn merge(&mut self, other: SpectrumSums) {
-        for (key, sum) in other.sums {
-            match self.sums.get_mut(&key) {
-                Some(mine) if mine.segment_len == sum.segment_len => {
-                    for (a, b) in mine.power.iter_mut().zip(&sum.power) {
-                        *a += b;
-                    }
-                    mine.windows += sum.windows;
-                }
-                Some(_) => {}
-                None => {
-                    self.sums.insert(key, sum);
-                }
+        for (recording, channels) in other.sums {
+            let mine = self.sums.entry(recording).or_default();
+            for (channel, sum) in channels {
+                merge_sum(mine, channel, sum);
             }
         }
     }
 
-    /// The sums of `channel` in every recording.
-    pub fn channel<'a>(&'a self, channel: &'a str) -> impl Iterator<Item = PairSum<'a>> + 'a {
+    /// Every pair, in recording then channel order.
+    fn pairs(&self) -> impl Iterator<Item = (u32, &String, &Sum)> + '_ {
         self.sums
             .iter()
-            .filter(move |((_, c), s)| c == channel && s.windows > 0)
-            .map(|((recording, _), s)| PairSum {
-                recording: *recording,
+            .flat_map(|(&r, channels)| channels.iter().map(move |(c, s)| (r, c, s)))
+    }
+
+    /// The sums of `channel` in every recording.
+    pub fn channel<'a>(&'a self, channel: &'a str) -> impl Iterator<Item = PairSum<'a>> + 'a {
+        self.pairs()
+            .filter(move |(_, c, s)| *c == channel && s.windows > 0)
+            .map(|(recording, _, s)| PairSum {
+                recording,
                 sfreq_hz: s.sfreq_hz,
                 segment_len: s.segment_len,
                 power: &s.power,
@@ -115,14 +116,13 @@ impl SpectrumSums {
 
     /// Line-noise ratios of the average spectrum of every pair.
     pub fn lines(&self, config: &LineNoiseConfig) -> Vec<ChannelLine> {
-        self.sums
-            .iter()
-            .filter(|(_, s)| s.windows > 0)
-            .map(|((recording, channel), s)| {
+        self.pairs()
+            .filter(|(_, _, s)| s.windows > 0)
+            .map(|(recording, channel, s)| {
                 let mean: Vec<f64> = s.power.iter().map(|p| p / s.windows as f64).collect();
                 let psd = Psd::from_parts(s.sfreq_hz, s.segment_len, mean, s.windows);
                 ChannelLine {
-                    recording: *recording,
+                    recording,
                     channel: channel.clone(),
                     windows: s.windows,
                     ratios: config
@@ -133,6 +133,23 @@ impl SpectrumSums {
                 }
             })
             .collect()
+    }
+}
+
+/// Adds `sum` to the sum of `channel` in `mine`; a sum of another window
+/// length is ignored.
+fn merge_sum(mine: &mut BTreeMap<String, Sum>, channel: String, sum: Sum) {
+    match mine.get_mut(&channel) {
+        Some(m) if m.segment_len == sum.segment_len => {
+            for (a, b) in m.power.iter_mut().zip(&sum.power) {
+                *a += b;
+            }
+            m.windows += sum.windows;
+        }
+        Some(_) => {}
+        None => {
+            mine.insert(channel, sum);
+        }
     }
 }
 

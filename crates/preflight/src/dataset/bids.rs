@@ -15,6 +15,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::Unreadable;
 use super::{folder, relative, Dataset, DiscoverConfig, Event, EventsSource, Layout, Recording};
 use crate::error::Error;
@@ -72,6 +74,7 @@ pub(crate) fn fill_entities(r: &mut Recording) {
 /// [`Error::Io`] if the root cannot be listed; [`Error::NotADataset`] if it
 /// holds no EEG/iEEG recordings.
 pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> {
+    let clock = std::time::Instant::now();
     let (files, mut unreadable) = folder::walk(root)?;
     let files: Vec<PathBuf> = files
         .into_iter()
@@ -115,24 +118,38 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
     let (mut recordings, bad) = folder::open_all(root, &files, subject_of, lazily);
     unreadable.extend(bad);
 
-    // Sidecars.
-    for r in &mut recordings {
-        let path = root.join(&r.path);
-        if let Err(e) = read_events(&path, r, config) {
-            unreadable.push(sidecar_problem(e, root));
-            // Opened lazily for its events.tsv, the recording has no
-            // annotations yet; with the table unreadable they are its events.
-            if lazily(&path) {
-                if let Ok(full) = super::open_recording(&path, &r.path) {
-                    r.events = full.events;
-                    r.events_source = full.events_source;
+    tracing::info!(
+        "{} recordings opened: {:.3} s",
+        recordings.len(),
+        clock.elapsed().as_secs_f64()
+    );
+
+    // Sidecars, read in parallel (a dataset has one events.tsv per
+    // recording); their problems are kept in recording order.
+    let problems: Vec<Vec<Unreadable>> = recordings
+        .par_iter_mut()
+        .map(|r| {
+            let mut problems = Vec::new();
+            let path = root.join(&r.path);
+            if let Err(e) = read_events(&path, r, config) {
+                problems.push(sidecar_problem(e, root));
+                // Opened lazily for its events.tsv, the recording has no
+                // annotations yet; with the table unreadable they are its
+                // events.
+                if lazily(&path) {
+                    if let Ok(full) = super::open_recording(&path, &r.path) {
+                        r.events = full.events;
+                        r.events_source = full.events_source;
+                    }
                 }
             }
-        }
-        if let Err(e) = read_channels(&path, r) {
-            unreadable.push(sidecar_problem(e, root));
-        }
-    }
+            if let Err(e) = read_channels(&path, r) {
+                problems.push(sidecar_problem(e, root));
+            }
+            problems
+        })
+        .collect();
+    unreadable.extend(problems.into_iter().flatten());
     let participants = match read_participants(root) {
         Ok(p) => p,
         Err(e) => {
@@ -141,6 +158,7 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
         }
     };
     unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    tracing::info!("sidecars read: {:.3} s", clock.elapsed().as_secs_f64());
     Ok(Dataset {
         root: root.to_path_buf(),
         layout: Layout::Bids,
@@ -300,9 +318,9 @@ fn read_participants(root: &Path) -> Result<BTreeMap<String, BTreeMap<String, St
         let values = table
             .columns
             .iter()
-            .zip(row)
+            .zip(table.values(row))
             .filter(|(c, _)| c.as_str() != "participant_id")
-            .map(|(c, v)| (c.clone(), v.clone()))
+            .map(|(c, v)| (c.clone(), v.to_string()))
             .collect();
         out.insert(pid.trim_start_matches("sub-").to_string(), values);
     }

@@ -130,6 +130,54 @@ impl AmplitudeHistogram {
         }
     }
 
+    /// Where [`AmplitudeHistogram::push`] counts `x` (µV), for callers
+    /// that see the same values again and again and keep the answer:
+    /// [`AmplitudeHistogram::add_bin`] of it adds exactly what a push of
+    /// `x` adds.
+    ///
+    /// ```
+    /// use preflight::measure::histogram::AmplitudeHistogram;
+    ///
+    /// let (mut a, mut b) = (AmplitudeHistogram::new(), AmplitudeHistogram::new());
+    /// a.push(&[15.0, -0.5, 0.0, 2e6, f64::NAN]);
+    /// for x in [15.0, -0.5, 0.0, 2e6, f64::NAN] {
+    ///     b.add_bin(AmplitudeHistogram::bin(x), 1);
+    /// }
+    /// assert_eq!(a, b);
+    /// ```
+    #[inline]
+    pub fn bin(x: f64) -> HistogramBin {
+        let m = x.abs();
+        if (LOW_UV..HIGH_UV).contains(&m) {
+            let (table, edges) = lookup();
+            let mut k = usize::from(table[slot(m)]);
+            while m >= edges[k + 1] {
+                k += 1;
+            }
+            HistogramBin::Bin(k as u8)
+        } else if m >= HIGH_UV {
+            HistogramBin::Overflow
+        } else if m > 0.0 {
+            HistogramBin::Underflow
+        } else if m == 0.0 {
+            HistogramBin::Zero
+        } else {
+            HistogramBin::Nan
+        }
+    }
+
+    /// Adds `n` samples of `bin` (from [`AmplitudeHistogram::bin`]).
+    #[inline]
+    pub fn add_bin(&mut self, bin: HistogramBin, n: u64) {
+        match bin {
+            HistogramBin::Bin(k) => self.counts[usize::from(k)] += n,
+            HistogramBin::Zero => self.zero += n,
+            HistogramBin::Underflow => self.underflow += n,
+            HistogramBin::Overflow => self.overflow += n,
+            HistogramBin::Nan => self.nan += n,
+        }
+    }
+
     /// Adds the counts of `other`; exact.
     pub fn merge(&mut self, other: &AmplitudeHistogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
@@ -192,6 +240,22 @@ impl AmplitudeHistogram {
     pub fn total(&self) -> u64 {
         self.counts.iter().sum::<u64>() + self.zero + self.underflow + self.overflow + self.nan
     }
+}
+
+/// Where one sample goes in an [`AmplitudeHistogram`]: see
+/// [`AmplitudeHistogram::bin`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistogramBin {
+    /// Bin `k` of [`AmplitudeHistogram::counts`].
+    Bin(u8),
+    /// Exactly 0.
+    Zero,
+    /// `0 < |x| <` [`LOW_UV`].
+    Underflow,
+    /// `|x| >=` [`HIGH_UV`], ±Inf included.
+    Overflow,
+    /// NaN.
+    Nan,
 }
 
 /// Binary exponents of the values in `[LOW_UV, HIGH_UV)`.
