@@ -47,11 +47,11 @@ warm() { find "$1" -type f -name '*.edf' -exec cat {} + >/dev/null; }
 
 json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$3"; }
 
-echo "## demo (generation + audit), $REPS fresh processes"
+echo "## demo (generation + audit, without training), $REPS fresh processes"
 demo_runs=()
 for i in $(seq "$REPS"); do
     rm -rf "$WORK/demo"
-    demo_runs+=("$(seconds "$BIN" demo --out "$WORK/demo")")
+    demo_runs+=("$(seconds "$BIN" demo --out "$WORK/demo" --no-train)")
 done
 demo_s=$(printf '%s\n' "${demo_runs[@]}" | median)
 report="$WORK/demo/derivatives/preflight/report.json"
