@@ -111,23 +111,7 @@ impl AmplitudeHistogram {
     /// assert_eq!(a, b);
     /// ```
     pub fn push_weighted(&mut self, x: f64, n: u64) {
-        let m = x.abs();
-        if (LOW_UV..HIGH_UV).contains(&m) {
-            let (table, edges) = lookup();
-            let mut k = usize::from(table[slot(m)]);
-            while m >= edges[k + 1] {
-                k += 1;
-            }
-            self.counts[k] += n;
-        } else if m >= HIGH_UV {
-            self.overflow += n;
-        } else if m > 0.0 {
-            self.underflow += n;
-        } else if m == 0.0 {
-            self.zero += n;
-        } else {
-            self.nan += n;
-        }
+        self.add_bin(AmplitudeHistogram::bin(x), n);
     }
 
     /// Where [`AmplitudeHistogram::push`] counts `x` (µV), for callers
