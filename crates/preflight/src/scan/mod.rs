@@ -47,7 +47,11 @@ pub use shard::Shard;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScanConfig {
     /// Seconds of records read per block (rounded to whole records, at
-    /// least one). Only memory and speed depend on it. Default 4.
+    /// least one). Only memory and speed depend on it. Default 16: at 4,
+    /// the per-block work (a call per channel, Welch's carried tail, the
+    /// flat tracker's replay) cost set (b) 12% more wall time for the same
+    /// report; a block of 64 channels at 512 Hz is then 4 MB of decoded
+    /// samples per thread.
     pub block_s: f64,
     /// Window of the flat-window share, seconds. Default 1.
     pub flat_window_s: f64,
@@ -68,7 +72,7 @@ pub struct ScanConfig {
 impl Default for ScanConfig {
     fn default() -> ScanConfig {
         ScanConfig {
-            block_s: 4.0,
+            block_s: 16.0,
             flat_window_s: 1.0,
             welch_overlap: 0.0,
             line: LineNoiseConfig::default(),
