@@ -6,9 +6,10 @@
 //! [`ChannelScan`], and once about a megabyte of records is done they are
 //! released ([`edf::Edf::release_records`]), so the memory a recording
 //! takes is that megabyte (at least one block) plus the channels'
-//! fixed-size state, whatever its length. A task may cover only some of a file's channels: [`super::scan`] splits a file
-//! into channel groups when there are fewer files than threads, and
-//! [`RecordingSummary`] joins them again in channel order.
+//! fixed-size state, whatever its length. A task may cover only some of
+//! a file's channels: [`super::scan`] splits a file into channel groups
+//! when there are fewer files than threads, and [`RecordingSummary`]
+//! joins them again in channel order.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
