@@ -4,7 +4,7 @@
 //! whose windows blow up the activations).
 #![cfg(feature = "train")]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use preflight::synth::{generate, ControlPlan, Fault, FaultKind, FaultPlan, SynthConfig};
@@ -50,6 +50,16 @@ fn write_dataset(dir: &Path) {
     generate(&config, dir).expect("generate");
 }
 
+/// A temporary folder holding the dataset of [`write_dataset`] in `data`,
+/// with `model` beside it for the outputs.
+fn fresh_dataset() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp");
+    let data = tmp.path().join("data");
+    write_dataset(&data);
+    let out = tmp.path().join("model");
+    (tmp, data, out)
+}
+
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("read")).expect("JSON")
 }
@@ -64,10 +74,7 @@ fn subjects(v: &Value) -> Vec<u64> {
 
 #[test]
 fn with_the_audit_faulty_recordings_are_left_out_and_the_model_is_saved() {
-    let tmp = tempfile::tempdir().expect("temp");
-    let data = tmp.path().join("data");
-    write_dataset(&data);
-    let out = tmp.path().join("model");
+    let (tmp, data, out) = fresh_dataset();
     let run = run_train(
         &data,
         &out,
@@ -131,10 +138,7 @@ fn with_the_audit_faulty_recordings_are_left_out_and_the_model_is_saved() {
 
 #[test]
 fn without_the_audit_the_guards_name_the_faulty_recordings() {
-    let tmp = tempfile::tempdir().expect("temp");
-    let data = tmp.path().join("data");
-    write_dataset(&data);
-    let out = tmp.path().join("model");
+    let (_tmp, data, out) = fresh_dataset();
     let run = run_train(
         &data,
         &out,
@@ -167,10 +171,7 @@ fn without_the_audit_the_guards_name_the_faulty_recordings() {
 #[test]
 fn outputs_are_plain_readable_files() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::tempdir().expect("temp");
-    let data = tmp.path().join("data");
-    write_dataset(&data);
-    let out = tmp.path().join("model");
+    let (_tmp, data, out) = fresh_dataset();
     let run = run_train(
         &data,
         &out,
