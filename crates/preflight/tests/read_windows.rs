@@ -108,10 +108,10 @@ fn edf_plus_d_record_onsets_place_windows_on_a_real_file() {
     }
 }
 
-/// An EDF+D file of four 1 s records at 100 Hz whose samples count up
-/// (0, 1, 2, ... µV), with 3 s not recorded between records 1 and 2.
-fn write_gapped_edf(path: &Path) {
-    use edf::{FileSpec, Format, SignalSpec, StartTime, Writer};
+/// An EDF+ file spec of `records` 1 s records of one channel, Cz, at
+/// 100 Hz, physical range `min..=max` µV, starting 2024-01-02 03:04:05.
+fn cz_spec(records: u64, min: f64, max: f64) -> edf::FileSpec {
+    use edf::{FileSpec, Format, SignalSpec, StartTime};
     let start = StartTime {
         year: 2024,
         month: 1,
@@ -121,15 +121,16 @@ fn write_gapped_edf(path: &Path) {
         second: 5,
     };
     let mut spec = FileSpec::new(Format::Edf, true, start, 1.0);
-    spec.records = 4;
-    spec.signals = vec![SignalSpec::new(
-        "Cz",
-        "uV",
-        -32768.0,
-        32767.0,
-        Format::Edf,
-        100,
-    )];
+    spec.records = records;
+    spec.signals = vec![SignalSpec::new("Cz", "uV", min, max, Format::Edf, 100)];
+    spec
+}
+
+/// An EDF+D file of four 1 s records at 100 Hz whose samples count up
+/// (0, 1, 2, ... µV), with 3 s not recorded between records 1 and 2.
+fn write_gapped_edf(path: &Path) {
+    use edf::Writer;
+    let spec = cz_spec(4, -32768.0, 32767.0);
     let mut writer = Writer::new(Vec::new(), &spec, &[]).unwrap();
     for r in 0..4 {
         let record: Vec<f64> = (0..100).map(|k| f64::from(r * 100 + k)).collect();
@@ -264,18 +265,8 @@ fn an_unreadable_recording_fails_only_its_own_windows() {
 /// overlaps it: the header's continuity is wrong in the middle of the
 /// file only.
 fn write_bids_with_displaced_record(root: &Path) {
-    use edf::{Annotation, FileSpec, Format, SignalSpec, StartTime, Writer};
-    let start = StartTime {
-        year: 2024,
-        month: 1,
-        day: 2,
-        hour: 3,
-        minute: 4,
-        second: 5,
-    };
-    let mut spec = FileSpec::new(Format::Edf, true, start, 1.0);
-    spec.records = 4;
-    spec.signals = vec![SignalSpec::new("Cz", "uV", -500.0, 500.0, Format::Edf, 100)];
+    use edf::{Annotation, Writer};
+    let spec = cz_spec(4, -500.0, 500.0);
     // A long annotation gives every record's annotation signal room for
     // the longer onset written below.
     let note = Annotation {
@@ -340,19 +331,9 @@ fn an_unreadable_events_tsv_falls_back_to_the_annotations_after_a_lazy_opening()
     // Lazy discovery skips the annotations of recordings with an
     // events.tsv; when that table cannot be read, the annotations must
     // still become the events, as with every record read.
-    use edf::{Annotation, FileSpec, Format, SignalSpec, StartTime, Writer};
+    use edf::{Annotation, Writer};
     let dir = tempfile::tempdir().unwrap();
-    let start = StartTime {
-        year: 2024,
-        month: 1,
-        day: 2,
-        hour: 3,
-        minute: 4,
-        second: 5,
-    };
-    let mut spec = FileSpec::new(Format::Edf, true, start, 1.0);
-    spec.records = 3;
-    spec.signals = vec![SignalSpec::new("Cz", "uV", -500.0, 500.0, Format::Edf, 100)];
+    let spec = cz_spec(3, -500.0, 500.0);
     let note = Annotation {
         onset_s: 1.5,
         duration_s: None,
