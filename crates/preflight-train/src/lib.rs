@@ -2,7 +2,8 @@
 //! multichannel electrode signals (EEG, iEEG, ECoG).
 //!
 //! [`train::train`] takes windows already cut, cleaned and normalized
-//! ([`data::Examples`]), splits them by subject ([`split`]), trains an
+//! ([`data::Examples`]; [`align::align_subjects`] whitens each subject's
+//! windows beforehand, as `preflight train` does), splits them by subject ([`split`]), trains an
 //! EEGNet-like network ([`model`]) with class-weighted cross-entropy and
 //! AdamW on the CPU (candle), and watches every step ([`guard`]): a
 //! non-finite loss, activation or gradient stops training with the layer,
