@@ -46,7 +46,7 @@ mod writer;
 pub use annotations::Annotation;
 pub use error::{Error, Warning};
 pub use header::{Format, Header, SignalHeader, StartTime, Variant};
-pub use reader::{Edf, Gap, Sample};
+pub use reader::{Edf, Gap, Records, Sample};
 pub use unit::Unit;
 pub use writer::{fit_number, FileSpec, SignalSpec, Writer};
 

@@ -76,6 +76,8 @@ impl Deref for Bytes {
 pub struct Edf {
     path: PathBuf,
     bytes: Bytes,
+    /// The open file of a mapped one, for [`Edf::read_records`].
+    file: Option<File>,
     header: Header,
     warnings: Vec<Warning>,
     records: u64,
@@ -184,7 +186,9 @@ impl Edf {
             // crate can guard against, as for every memory-mapped reader.
             Bytes::Mapped(unsafe { Mmap::map(&file) }.map_err(io)?)
         };
-        Edf::from_parts(bytes, path.to_path_buf(), reading)
+        let mut edf = Edf::from_parts(bytes, path.to_path_buf(), reading)?;
+        edf.file = Some(file);
+        Ok(edf)
     }
 
     /// Reads a file held in memory; `name` names it in errors.
@@ -218,6 +222,7 @@ impl Edf {
         let mut edf = Edf {
             path,
             bytes,
+            file: None,
             header,
             warnings,
             records,
@@ -565,15 +570,20 @@ impl Edf {
     }
 
     /// Calls `f(chunk_bytes, out_offset)` for each record's part of the
-    /// range `start..start + len` of `signal`.
+    /// range `start..start + len` of `signal`, taken from the file or from
+    /// the records of `block`.
     fn for_each_chunk(
         &self,
+        block: Option<&Records<'_>>,
         signal: usize,
         start: u64,
         len: usize,
         mut f: impl FnMut(&[u8], usize),
     ) -> Result<(), Error> {
         let spr = self.check_range(signal, start, len)?;
+        if let Some(b) = block {
+            b.check_holds(signal, spr, start, len)?;
+        }
         let width = self.header.format.sample_bytes();
         let mut done = 0usize;
         while done < len {
@@ -581,7 +591,10 @@ impl Edf {
             let record = at / spr as u64;
             let within = (at % spr as u64) as usize;
             let n = (spr - within).min(len - done);
-            let bytes = self.record_signal_bytes(record, signal);
+            let bytes = match block {
+                Some(b) => b.signal_bytes(record, signal),
+                None => self.record_signal_bytes(record, signal),
+            };
             f(&bytes[within * width..(within + n) * width], done);
             done += n;
         }
@@ -595,8 +608,18 @@ impl Edf {
     /// [`Error::OutOfRange`] if the signal does not exist or the range
     /// exceeds its complete records.
     pub fn read_digital(&self, signal: usize, start: u64, out: &mut [i32]) -> Result<(), Error> {
+        self.digital_from(None, signal, start, out)
+    }
+
+    fn digital_from(
+        &self,
+        block: Option<&Records<'_>>,
+        signal: usize,
+        start: u64,
+        out: &mut [i32],
+    ) -> Result<(), Error> {
         let format = self.header.format;
-        self.for_each_chunk(signal, start, out.len(), |bytes, at| {
+        self.for_each_chunk(block, signal, start, out.len(), |bytes, at| {
             let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
             match format {
                 Format::Edf => decode_i16(bytes, dst, |d| d),
@@ -623,6 +646,16 @@ impl Edf {
         start: u64,
         out: &mut [T],
     ) -> Result<(), Error> {
+        self.physical_from(None, signal, start, out)
+    }
+
+    fn physical_from<T: Sample>(
+        &self,
+        block: Option<&Records<'_>>,
+        signal: usize,
+        start: u64,
+        out: &mut [T],
+    ) -> Result<(), Error> {
         let Some(s) = self.header.signals.get(signal) else {
             return self.check_range(signal, start, out.len()).map(|_| ());
         };
@@ -630,13 +663,70 @@ impl Edf {
         let gain = s.gain() * scale;
         let offset = s.offset() * scale;
         let format = self.header.format;
-        self.for_each_chunk(signal, start, out.len(), |bytes, at| {
+        self.for_each_chunk(block, signal, start, out.len(), |bytes, at| {
             let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
             let phys = |d: i32| T::from_f64(gain * f64::from(d) + offset);
             match format {
                 Format::Edf => decode_i16(bytes, dst, phys),
                 Format::Bdf => decode_i24(bytes, dst, phys),
             }
+        })
+    }
+
+    /// Reads the whole data records `start..end` into memory at once, for
+    /// a reader that streams through a file block by block. A mapped file
+    /// is read with one positioned read into `buf`, which grows to the
+    /// block's size and is best reused from block to block; a file held in
+    /// memory is not copied. Decode from the block with
+    /// [`Records::read_digital`] and [`Records::read_physical`].
+    ///
+    /// Streaming a file this way copies each byte once instead of mapping
+    /// its pages into the process: no page faults, no page tables to tear
+    /// down, and resident memory bounded by `buf` without
+    /// [`Edf::release_records`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if `start..end` is not a range of complete
+    /// records; [`Error::Io`] if the read fails.
+    pub fn read_records<'a>(
+        &'a self,
+        start: u64,
+        end: u64,
+        buf: &'a mut Vec<u8>,
+    ) -> Result<Records<'a>, Error> {
+        if start > end || end > self.records {
+            return Err(Error::OutOfRange {
+                path: self.path.clone(),
+                reason: format!(
+                    "records {start}..{end} requested, the file has {} complete records",
+                    self.records
+                ),
+            });
+        }
+        let offset = self.record_offset(start) as usize;
+        let len = (end - start) as usize * self.record_bytes;
+        let bytes: &[u8] = match (&self.bytes, &self.file) {
+            #[cfg(unix)]
+            (Bytes::Mapped(_), Some(file)) => {
+                use std::os::unix::fs::FileExt;
+                if buf.len() < len {
+                    buf.resize(len, 0);
+                }
+                file.read_exact_at(&mut buf[..len], offset as u64)
+                    .map_err(|error| Error::Io {
+                        path: self.path.clone(),
+                        error,
+                    })?;
+                &buf[..len]
+            }
+            _ => &self.bytes[offset..offset + len],
+        };
+        Ok(Records {
+            edf: self,
+            first: start,
+            end,
+            bytes,
         })
     }
 
@@ -681,6 +771,78 @@ impl Edf {
         let mut out = vec![T::default(); self.samples(signal) as usize];
         self.read_physical(signal, 0, &mut out)?;
         Ok(out)
+    }
+}
+
+/// Whole data records of a file read into memory by [`Edf::read_records`].
+pub struct Records<'a> {
+    edf: &'a Edf,
+    first: u64,
+    end: u64,
+    /// Records `first..end`, one after the other.
+    bytes: &'a [u8],
+}
+
+impl Records<'_> {
+    /// The records held.
+    pub fn records(&self) -> std::ops::Range<u64> {
+        self.first..self.end
+    }
+
+    /// As [`Edf::read_digital`], for a range within these records.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the signal does not exist or the range is
+    /// not within these records.
+    pub fn read_digital(&self, signal: usize, start: u64, out: &mut [i32]) -> Result<(), Error> {
+        self.edf.digital_from(Some(self), signal, start, out)
+    }
+
+    /// As [`Edf::read_physical`], for a range within these records.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if the signal does not exist or the range is
+    /// not within these records.
+    pub fn read_physical<T: Sample>(
+        &self,
+        signal: usize,
+        start: u64,
+        out: &mut [T],
+    ) -> Result<(), Error> {
+        self.edf.physical_from(Some(self), signal, start, out)
+    }
+
+    /// Checks that samples `start..start + len` of a signal with `spr`
+    /// samples per record lie in these records.
+    fn check_holds(&self, signal: usize, spr: usize, start: u64, len: usize) -> Result<(), Error> {
+        if len == 0 {
+            return Ok(());
+        }
+        let spr = spr as u64;
+        let (first, last) = (start / spr, (start + len as u64 - 1) / spr);
+        if first < self.first || last >= self.end {
+            return Err(Error::OutOfRange {
+                path: self.edf.path.clone(),
+                reason: format!(
+                    "samples {start}..{} of signal {signal} lie in records {first}..={last}, \
+                     records {}..{} were read",
+                    start + len as u64,
+                    self.first,
+                    self.end
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The raw bytes of one signal in one of these records.
+    fn signal_bytes(&self, record: u64, signal: usize) -> &[u8] {
+        let edf = self.edf;
+        let start = (record - self.first) as usize * edf.record_bytes + edf.signal_offsets[signal];
+        let len = edf.header.signals[signal].samples_per_record * edf.header.format.sample_bytes();
+        &self.bytes[start..start + len]
     }
 }
 
@@ -822,6 +984,83 @@ mod tests {
             .iter()
             .all(|&b| b == 0));
         bytes[at..at + new.len()].copy_from_slice(new.as_bytes());
+    }
+
+    /// An EDF of 7 records of 0.5 s, signals of 4 and 6 samples per record
+    /// whose every sample differs.
+    fn two_signals() -> Vec<u8> {
+        let start = StartTime {
+            year: 2024,
+            month: 1,
+            day: 2,
+            hour: 3,
+            minute: 4,
+            second: 5,
+        };
+        let mut spec = FileSpec::new(Format::Edf, false, start, 0.5);
+        spec.records = 7;
+        spec.signals = vec![
+            SignalSpec::new("A", "uV", -1000.0, 1000.0, Format::Edf, 4),
+            SignalSpec::new("B", "mV", -10.0, 10.0, Format::Edf, 6),
+        ];
+        let mut writer = Writer::new(Vec::new(), &spec, &[]).expect("spec");
+        for r in 0..7 {
+            let a: Vec<f64> = (0..4).map(|k| f64::from(r * 4 + k) * 7.0 - 90.0).collect();
+            let b: Vec<f64> = (0..6).map(|k| f64::from(r * 6 + k) * 0.2 - 4.0).collect();
+            writer.write_record(&[a, b]).expect("record");
+        }
+        writer.finish().expect("finish")
+    }
+
+    #[test]
+    fn records_read_into_memory_decode_as_the_file_does() {
+        let bytes = two_signals();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("two.edf");
+        std::fs::write(&path, &bytes).expect("write");
+        let mapped = Edf::open(&path).expect("valid");
+        let owned = Edf::from_bytes(bytes, "two.edf").expect("valid");
+        for file in [&mapped, &owned] {
+            let mut buf = Vec::new();
+            for (start, end) in [(0, 7), (2, 5), (6, 7), (3, 3)] {
+                let block = file.read_records(start, end, &mut buf).expect("in range");
+                assert_eq!(block.records(), start..end);
+                for (signal, spr) in [(0, 4), (1, 6)] {
+                    let n = ((end - start) * spr) as usize;
+                    let (mut want, mut got) = (vec![0; n], vec![0; n]);
+                    file.read_digital(signal, start * spr, &mut want).unwrap();
+                    block.read_digital(signal, start * spr, &mut got).unwrap();
+                    assert_eq!(got, want);
+                    let (mut want, mut got) = (vec![0.0f64; n], vec![0.0f64; n]);
+                    file.read_physical(signal, start * spr, &mut want).unwrap();
+                    block.read_physical(signal, start * spr, &mut got).unwrap();
+                    assert_eq!(got, want);
+                    // A range within the block, across a record bound.
+                    if n > spr as usize {
+                        let mut part = vec![0.0f64; spr as usize];
+                        block
+                            .read_physical(signal, start * spr + 1, &mut part)
+                            .unwrap();
+                        assert_eq!(part, want[1..=spr as usize]);
+                    }
+                }
+            }
+            // Samples outside the records read, and records past the end.
+            let block = file.read_records(2, 4, &mut buf).expect("in range");
+            let mut one = [0i32; 1];
+            let e = block.read_digital(0, 7, &mut one).expect_err("record 1");
+            assert!(e.to_string().contains("records 2..4 were read"), "{e}");
+            assert!(block.read_digital(1, 24, &mut one).is_err());
+            block
+                .read_digital(1, 23, &mut one)
+                .expect("last sample of record 3");
+            let e = file
+                .read_records(5, 8, &mut buf)
+                .err()
+                .expect("8 > 7 records");
+            assert!(e.to_string().contains("7 complete records"), "{e}");
+            assert!(file.read_records(4, 3, &mut buf).is_err());
+        }
     }
 
     #[test]

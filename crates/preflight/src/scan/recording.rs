@@ -1,12 +1,11 @@
 //! Streaming one recording through the channel measures, block by block.
 //!
 //! A recording is read in blocks of whole data records (about
-//! [`ScanConfig::block_s`] seconds of every channel). Each channel's part
-//! of a block is decoded into one reused buffer, handed to its
-//! [`ChannelScan`], and once about a megabyte of records is done they are
-//! released ([`edf::Edf::release_records`]), so the memory a recording
-//! takes is that megabyte (at least one block) plus the channels'
-//! fixed-size state, whatever its length. A task may cover only some of
+//! [`ScanConfig::block_s`] seconds of every channel), each with one
+//! positioned read into a reused buffer ([`edf::Edf::read_records`]).
+//! Each channel's part of a block is decoded into another reused buffer
+//! and handed to its [`ChannelScan`], so the memory a recording takes is
+//! a block plus the channels' fixed-size state, whatever its length. A task may cover only some of
 //! a file's channels: [`super::scan`] splits a file into channel groups
 //! when there are fewer files than threads, and [`RecordingSummary`]
 //! joins them again in channel order.
@@ -58,10 +57,6 @@ pub(crate) struct PartResult {
     pub spectra: Vec<Option<Psd>>,
     pub records: u64,
 }
-
-/// Bytes of records read before they are released from the process's
-/// resident memory (rounded to whole records, at least one).
-const RELEASE_BYTES: usize = 1 << 20;
 
 thread_local! {
     /// Code tables reused from one task to the next on a thread, so their
@@ -128,6 +123,7 @@ pub(crate) fn scan_part(
     let cap = widest * per_block as usize;
     let mut digital = vec![0_i32; cap];
     let mut physical = vec![0_f32; cap];
+    let mut bytes = Vec::new();
 
     TABLES.with(|tables| {
         let mut tables = tables.borrow_mut();
@@ -135,13 +131,12 @@ pub(crate) fn scan_part(
             tables.resize_with(scans.len(), CodeCounts::default);
         }
         let records = file.records();
-        // Records are released a few blocks at a time: each release is a
-        // system call that flushes the other cores' address translations.
-        let release_records = (RELEASE_BYTES / file.header().record_bytes().max(1)).max(1) as u64;
-        let mut released = 0;
         let mut start = 0;
         while start < records {
             let end = (start + per_block).min(records);
+            let block = file
+                .read_records(start, end, &mut bytes)
+                .map_err(|e| e.to_string())?;
 
             // Each channel's part of the block, decoded and measured.
             let mut samples = 0;
@@ -151,19 +146,17 @@ pub(crate) fn scan_part(
                 let n = ((end - start) * spr) as usize;
                 let (signal, counted) = (p.signal, p.counted);
                 let d = &mut digital[..n];
-                file.read_digital(signal, start * spr, d)
+                block
+                    .read_digital(signal, start * spr, d)
                     .map_err(|e| e.to_string())?;
                 let x = &mut physical[..if counted { 0 } else { n }];
                 if !counted {
-                    file.read_physical(signal, start * spr, x)
+                    block
+                        .read_physical(signal, start * spr, x)
                         .map_err(|e| e.to_string())?;
                 }
                 scan.push(d, x, codes);
                 samples += n as u64;
-            }
-            if end - released >= release_records || end == records {
-                file.release_records(released, end);
-                released = end;
             }
             progress(samples);
             start = end;
