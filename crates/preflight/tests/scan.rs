@@ -244,6 +244,22 @@ fn unreadable_files_are_listed_and_the_rest_is_scanned() {
 }
 
 #[test]
+fn to_json_bytes_is_serde_json() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(dir.path());
+    let report = scan_with_threads(dir.path(), 2, &ScanConfig::default());
+    assert!(report.subjects.len() > 1 && report.recordings.len() > 1);
+    assert!(!report.unreadable.is_empty());
+    let bytes = report.to_json_bytes();
+    assert_eq!(bytes, serde_json::to_vec(&report).unwrap());
+    // And it reads back as the same report.
+    assert_eq!(
+        ScanReport::from_json(&bytes, Path::new("report.json")).unwrap(),
+        report
+    );
+}
+
+#[test]
 fn merged_shards_equal_one_pass() {
     let dir = tempfile::tempdir().unwrap();
     write_dataset(dir.path());

@@ -25,7 +25,9 @@ pub fn run(args: &ScanArgs) -> Result<Outcome> {
         shard,
         ..ScanConfig::default()
     };
+    let clock = std::time::Instant::now();
     let dataset = super::inspect::load(&args.dataset)?;
+    tracing::info!("dataset opened: {:.3} s", clock.elapsed().as_secs_f64());
 
     // Progress in channel-samples, on stderr, hidden off a terminal.
     let total = scan::samples_to_scan(&dataset, &config);
@@ -53,8 +55,11 @@ pub fn run(args: &ScanArgs) -> Result<Outcome> {
         }
     };
     bar.finish_and_clear();
+    tracing::info!("scanned: {:.3} s", clock.elapsed().as_secs_f64());
 
-    finish(&report, args.output.as_deref(), args.json)
+    let outcome = finish(&report, args.output.as_deref(), args.json);
+    tracing::info!("report written: {:.3} s", clock.elapsed().as_secs_f64());
+    outcome
 }
 
 /// Writes the report to `output` (if any) and prints it or its summary.
@@ -65,15 +70,18 @@ pub fn finish(
 ) -> Result<Outcome> {
     if let Some(path) = output {
         write_atomic(path, |w| {
-            serde_json::to_writer(&mut *w, report)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            writeln!(w).with_context(|| format!("cannot write {}", path.display()))
+            report
+                .write_json(w)
+                .and_then(|()| writeln!(w))
+                .with_context(|| format!("cannot write {}", path.display()))
         })?;
     }
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer(&mut out, report).context("cannot write to stdout")?;
-        writeln!(out).context("cannot write to stdout")?;
+        report
+            .write_json(&mut out)
+            .and_then(|()| writeln!(out))
+            .context("cannot write to stdout")?;
     } else {
         write!(out, "{}", summary(report)).context("cannot write to stdout")?;
     }

@@ -151,8 +151,8 @@ impl Store {
 /// assert!((median - 500.0).abs() <= 0.005 * 500.0);
 /// assert_eq!(QuantileSketch::new().quantile(0.5), None);
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "SketchRepr", into = "SketchRepr")]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(try_from = "SketchRepr")]
 pub struct QuantileSketch {
     config: SketchConfig,
     /// `1 / ln γ`.
@@ -191,31 +191,40 @@ fn ceil_to_i32(v: f64) -> i32 {
     (t + i64::from((t as f64) < v)) as i32
 }
 
-/// The serialised form: the counts and the configuration. `γ` and `1/ln γ`
-/// are written for readers of the JSON, and recomputed from the
-/// configuration on reading, so they are bit-identical.
-#[derive(Serialize, Deserialize)]
+/// The serialised form, as read: the counts and the configuration. `γ`
+/// and `1/ln γ` are written for readers of the JSON ([`SketchReprRef`])
+/// and recomputed from the configuration on reading, so they are
+/// bit-identical.
+#[derive(Deserialize)]
 struct SketchRepr {
     config: SketchConfig,
-    #[serde(default)]
-    inv_ln_gamma: f64,
-    #[serde(default)]
-    gamma: f64,
     zero: u64,
     positive: Store,
     negative: Store,
 }
 
-impl From<QuantileSketch> for SketchRepr {
-    fn from(s: QuantileSketch) -> SketchRepr {
-        SketchRepr {
-            config: s.config,
-            inv_ln_gamma: s.inv_ln_gamma,
-            gamma: s.gamma,
-            zero: s.zero,
-            positive: s.stores[0].clone(),
-            negative: s.stores[1].clone(),
+/// The serialised form, as written, borrowing the counts.
+#[derive(Serialize)]
+struct SketchReprRef<'a> {
+    config: SketchConfig,
+    inv_ln_gamma: f64,
+    gamma: f64,
+    zero: u64,
+    positive: &'a Store,
+    negative: &'a Store,
+}
+
+impl Serialize for QuantileSketch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SketchReprRef {
+            config: self.config,
+            inv_ln_gamma: self.inv_ln_gamma,
+            gamma: self.gamma,
+            zero: self.zero,
+            positive: &self.stores[0],
+            negative: &self.stores[1],
         }
+        .serialize(serializer)
     }
 }
 

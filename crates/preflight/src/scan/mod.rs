@@ -156,6 +156,7 @@ pub fn scan(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ScanReport, Error> {
     config.check()?;
+    let clock = std::time::Instant::now();
     if dataset.layout == Layout::Numpy {
         return Err(Error::Config {
             option: "PATH".into(),
@@ -237,11 +238,19 @@ pub fn scan(
         }
     }
 
+    tracing::info!(
+        "recordings measured: {:.3} s",
+        clock.elapsed().as_secs_f64()
+    );
     // Each recording's mains detection, in parallel.
     let recordings: Vec<RecordingSummary> = joined
         .into_par_iter()
         .map(|(r, records, parts)| summarise(r, records, parts, config))
         .collect();
+    tracing::info!(
+        "recordings summarised: {:.3} s",
+        clock.elapsed().as_secs_f64()
+    );
     let shards = config.shard.into_iter().collect();
     Ok(ScanReport::new(
         dataset.root.clone(),

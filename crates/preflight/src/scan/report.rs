@@ -252,7 +252,77 @@ impl ScanReport {
 
     /// The report as JSON, on one line.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("reports hold no maps with non-string keys")
+        String::from_utf8(self.to_json_bytes()).expect("serde_json writes UTF-8")
+    }
+
+    /// The report as JSON, on one line: the bytes `serde_json::to_vec`
+    /// gives.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_json(&mut out)
+            .expect("writing to memory does not fail");
+        out
+    }
+
+    /// Writes the report as JSON, on one line, to `w`: the bytes
+    /// `serde_json::to_writer` writes, with the subjects and recordings
+    /// serialized in parallel (a scan of 80 recordings of 32 channels is
+    /// 33 MB of JSON).
+    ///
+    /// # Errors
+    ///
+    /// Those of `w`.
+    pub fn write_json(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        fn put(w: &mut impl std::io::Write, value: &impl Serialize) -> std::io::Result<()> {
+            serde_json::to_writer(w, value).map_err(std::io::Error::other)
+        }
+        fn array<T: Serialize + Sync>(
+            w: &mut impl std::io::Write,
+            items: &[T],
+        ) -> std::io::Result<()> {
+            let parts: Vec<Vec<u8>> = items
+                .par_iter()
+                .map(|item| serde_json::to_vec(item).map_err(std::io::Error::other))
+                .collect::<std::io::Result<_>>()?;
+            w.write_all(b"[")?;
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(part)?;
+            }
+            w.write_all(b"]")
+        }
+        // Every field in declaration order, as the derived Serialize
+        // writes them; the test `to_json_bytes_is_serde_json` holds the
+        // two equal.
+        let ScanReport {
+            schema,
+            root,
+            shards,
+            settings,
+            dataset,
+            subjects,
+            recordings,
+            unreadable,
+        } = self;
+        w.write_all(b"{\"schema\":")?;
+        put(w, schema)?;
+        w.write_all(b",\"root\":")?;
+        put(w, root)?;
+        w.write_all(b",\"shards\":")?;
+        put(w, shards)?;
+        w.write_all(b",\"settings\":")?;
+        put(w, settings)?;
+        w.write_all(b",\"dataset\":")?;
+        put(w, dataset)?;
+        w.write_all(b",\"subjects\":")?;
+        array(w, subjects)?;
+        w.write_all(b",\"recordings\":")?;
+        array(w, recordings)?;
+        w.write_all(b",\"unreadable\":")?;
+        put(w, unreadable)?;
+        w.write_all(b"}")
     }
 
     /// Merges the reports of the shards of one scan: the union of their
