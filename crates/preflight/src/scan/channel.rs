@@ -118,8 +118,34 @@ pub struct Spectrum {
     /// Segments averaged.
     pub segments: u64,
     /// Power per bin, `k · sfreq_hz / segment_len` Hz for `k = 0..=segment_len
-    /// / 2`, in squared units per hertz (µV²/Hz).
+    /// / 2`, in squared units per hertz (µV²/Hz). Written in single
+    /// precision, the shortest form that reads back to the same f32: nine
+    /// digits in place of seventeen, where the estimate's own spread over
+    /// hundreds of segments is in the third. A recording's values are
+    /// rounded so when measured, so that what is written is what was
+    /// merged; merged groups are rounded only when written.
+    #[serde(
+        serialize_with = "single_precision",
+        deserialize_with = "from_single_precision"
+    )]
     pub power: Vec<f64>,
+}
+
+/// Reads what [`single_precision`] writes: each number as the f32 it
+/// stands for (read as an f64, "0.1" would be another value).
+fn from_single_precision<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    let power = Vec::<f32>::deserialize(d)?;
+    Ok(power.into_iter().map(f64::from).collect())
+}
+
+/// Writes f64 values as the f32 values nearest them.
+fn single_precision<S: serde::Serializer>(power: &[f64], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(power.len()))?;
+    for &p in power {
+        seq.serialize_element(&(p as f32))?;
+    }
+    seq.end()
 }
 
 impl Spectrum {
@@ -310,7 +336,11 @@ impl ChannelScan {
             segment_len: config.segment_len,
             overlap: config.overlap,
             segments: psd.segments(),
-            power: psd.power().iter().map(|&x| x * gain2).collect(),
+            power: psd
+                .power()
+                .iter()
+                .map(|&x| f64::from((x * gain2) as f32))
+                .collect(),
         });
         let psd = spectrum.as_ref().map(Spectrum::psd);
         let of = self.order_free;

@@ -60,13 +60,14 @@
 //! `nan`), `clipping` (`at_min`, `at_max`, `count`), `flat`
 //! (`longest_run` in samples, `windows`, `flat_windows`) and `spectrum`
 //! (`sfreq_hz`, `segment_len`, `overlap`, `segments`, and `power`, the
-//! Welch density in µV²/Hz at `k · sfreq_hz / segment_len` Hz), or `null`
-//! when the channel is shorter than one segment.
+//! Welch density in µV²/Hz at `k · sfreq_hz / segment_len` Hz, in single
+//! precision), or `null` when the channel is shorter than one segment.
 //!
 //! Floating-point numbers are written in the shortest form that reads
-//! back to the same value, so a report read and written again is
-//! byte-identical; the same inputs and settings give byte-identical
-//! reports whatever the number of threads.
+//! back to the same value (of an f32 for `power`, of an f64 for the
+//! others), so a report read and written again is byte-identical; the
+//! same inputs and settings give byte-identical reports whatever the
+//! number of threads.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
