@@ -389,7 +389,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub dataset: DatasetArgs,
 
-    /// Write the report (JSON, schema `preflight.scan/1`) to this file.
+    /// Write the report (JSON, schema `preflight.scan/2`) to this file.
     #[arg(short, long, value_name = "OUT.json")]
     pub output: Option<PathBuf>,
 

@@ -67,7 +67,7 @@ fn scan_prints_a_summary_and_writes_the_report() {
     );
 
     let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(report["schema"], "preflight.scan/1");
+    assert_eq!(report["schema"], "preflight.scan/2");
     assert_eq!(report["recordings"].as_array().unwrap().len(), 6);
     let channel = &report["dataset"]["channels"][0];
     assert_eq!(channel["name"], "Fz");

@@ -258,6 +258,13 @@ fn to_json_bytes_is_serde_json() {
     let back = ScanReport::from_json(&bytes, Path::new("report.json")).unwrap();
     assert_eq!(back.recordings, report.recordings);
     assert_eq!(back.to_json_bytes(), bytes);
+    // A report of the earlier schema reads, and is then of this one.
+    let earlier = String::from_utf8(bytes)
+        .unwrap()
+        .replace("\"preflight.scan/2\"", "\"preflight.scan/1\"");
+    let back = ScanReport::from_json(earlier.as_bytes(), Path::new("old.json")).unwrap();
+    assert_eq!(back.schema, "preflight.scan/2");
+    assert_eq!(back.recordings, report.recordings);
 }
 
 #[test]
@@ -352,5 +359,5 @@ fn merging_refuses_overlapping_reports() {
         "{err}"
     );
     let bad = ScanReport::from_json(br#"{"schema": "other/1"}"#, Path::new("x.json"));
-    assert!(bad.unwrap_err().to_string().contains("preflight.scan/1"));
+    assert!(bad.unwrap_err().to_string().contains("preflight.scan/2"));
 }

@@ -1,7 +1,7 @@
 //! The scan report: every recording's summary, merged into subject and
 //! dataset summaries, and its JSON form.
 //!
-//! # JSON format (`preflight.scan/1`)
+//! # JSON format (`preflight.scan/2`)
 //!
 //! `preflight scan -o OUT.json` writes one JSON object; `preflight merge`
 //! reads such objects and writes another. Objects are written with fields
@@ -9,7 +9,9 @@
 //! a change that removes or changes the meaning of a field gets a new
 //! schema version.
 //!
-//! - `schema`: the string `"preflight.scan/1"`.
+//! - `schema`: the string `"preflight.scan/2"`. Reports of
+//!   `preflight.scan/1`, whose sketch counts are dense lists and whose
+//!   spectra are in double precision, are read as well.
 //! - `root`: the dataset path as given to the scan (of the first input,
 //!   for a merge).
 //! - `shards`: the shards covered, as `{"index": K, "count": N}` objects;
@@ -54,10 +56,11 @@
 //! undefined (no finite sample, no complete window). Then the mergeable
 //! state of each measure, as the measure serializes it: `moments`
 //! (`count` finite, `nan`, `pos_inf`, `neg_inf`, `min`, `max`, `mean`,
-//! `m2` the sum of squared deviations), `sketch` (bucket counts of the
-//! quantile sketch), `histogram` (`counts` of the 90 bins of `|x|`, ten
-//! per decade from 1e-3 to 1e6 µV, then `zero`, `underflow`, `overflow`,
-//! `nan`), `clipping` (`at_min`, `at_max`, `count`), `flat`
+//! `m2` the sum of squared deviations), `sketch` (`offset` and
+//! `counts` of the quantile sketch's buckets of each sign, a run of
+//! `k >= 2` empty buckets written as `-k`), `histogram` (`counts` of the
+//! 90 bins of `|x|`, ten per decade from 1e-3 to 1e6 µV, then `zero`,
+//! `underflow`, `overflow`, `nan`), `clipping` (`at_min`, `at_max`, `count`), `flat`
 //! (`longest_run` in samples, `windows`, `flat_windows`) and `spectrum`
 //! (`sfreq_hz`, `segment_len`, `overlap`, `segments`, and `power`, the
 //! Welch density in µV²/Hz at `k · sfreq_hz / segment_len` Hz, in single
@@ -83,7 +86,10 @@ use crate::measure::line_noise::{LineNoiseConfig, MainsVotes};
 use crate::measure::sketch::SketchConfig;
 
 /// Version of the JSON format.
-pub const SCHEMA: &str = "preflight.scan/1";
+pub const SCHEMA: &str = "preflight.scan/2";
+
+/// Earlier schemas [`ScanReport::from_json`] reads.
+const READABLE: &[&str] = &[SCHEMA, "preflight.scan/1"];
 
 /// The settings a report was made with; see the module documentation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -236,19 +242,24 @@ impl ScanReport {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when the bytes are not JSON of this schema.
+    /// [`Error::Invalid`] when the bytes are not JSON of this schema or an
+    /// earlier one.
     pub fn from_json(bytes: &[u8], path: &Path) -> Result<ScanReport, Error> {
         let value: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| Error::invalid(path, "JSON", e.to_string()))?;
         let schema = value.get("schema").and_then(|s| s.as_str());
-        if schema != Some(SCHEMA) {
+        if !schema.is_some_and(|s| READABLE.contains(&s)) {
             return Err(Error::invalid(
                 path,
                 "schema",
                 format!("found {schema:?}, expected \"{SCHEMA}\" (a preflight scan output)"),
             ));
         }
-        serde_json::from_value(value).map_err(|e| Error::invalid(path, "report", e.to_string()))
+        let mut report: ScanReport = serde_json::from_value(value)
+            .map_err(|e| Error::invalid(path, "report", e.to_string()))?;
+        // Held in memory, it is the current schema's, as it will be written.
+        report.schema = SCHEMA.to_string();
+        Ok(report)
     }
 
     /// The report as JSON, on one line.
@@ -281,16 +292,21 @@ impl ScanReport {
             w: &mut impl std::io::Write,
             items: &[T],
         ) -> std::io::Result<()> {
-            let parts: Vec<Vec<u8>> = items
-                .par_iter()
-                .map(|item| serde_json::to_vec(item).map_err(std::io::Error::other))
-                .collect::<std::io::Result<_>>()?;
+            // A few items per thread at a time, so that the text held at
+            // once stays a small part of the report.
+            let batch = 4 * rayon::current_num_threads().max(1);
             w.write_all(b"[")?;
-            for (i, part) in parts.iter().enumerate() {
-                if i > 0 {
-                    w.write_all(b",")?;
+            for (k, chunk) in items.chunks(batch).enumerate() {
+                let parts: Vec<Vec<u8>> = chunk
+                    .par_iter()
+                    .map(|item| serde_json::to_vec(item).map_err(std::io::Error::other))
+                    .collect::<std::io::Result<_>>()?;
+                for (i, part) in parts.iter().enumerate() {
+                    if k + i > 0 {
+                        w.write_all(b",")?;
+                    }
+                    w.write_all(part)?;
                 }
-                w.write_all(part)?;
             }
             w.write_all(b"]")
         }
