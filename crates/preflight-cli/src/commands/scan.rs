@@ -76,13 +76,16 @@ pub fn finish(
                 .with_context(|| format!("cannot write {}", path.display()))
         })?;
     }
-    let mut out = std::io::stdout().lock();
     if json {
+        // Unlocked: the report's batches are written from the thread pool.
+        let mut out = std::io::BufWriter::new(std::io::stdout());
         report
             .write_json(&mut out)
             .and_then(|()| writeln!(out))
+            .and_then(|()| out.flush())
             .context("cannot write to stdout")?;
     } else {
+        let mut out = std::io::stdout().lock();
         write!(out, "{}", summary(report)).context("cannot write to stdout")?;
     }
     Ok(if report.unreadable.is_empty() {

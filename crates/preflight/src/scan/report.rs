@@ -284,31 +284,43 @@ impl ScanReport {
     /// # Errors
     ///
     /// Those of `w`.
-    pub fn write_json(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+    pub fn write_json(&self, w: &mut (impl std::io::Write + Send)) -> std::io::Result<()> {
         fn put(w: &mut impl std::io::Write, value: &impl Serialize) -> std::io::Result<()> {
             serde_json::to_writer(w, value).map_err(std::io::Error::other)
         }
         fn array<T: Serialize + Sync>(
-            w: &mut impl std::io::Write,
+            w: &mut (impl std::io::Write + Send),
             items: &[T],
         ) -> std::io::Result<()> {
             // A few items per thread at a time, so that the text held at
-            // once stays a small part of the report.
+            // once stays a small part of the report; each batch is
+            // written while the next is serialized.
             let batch = 4 * rayon::current_num_threads().max(1);
-            w.write_all(b"[")?;
-            for (k, chunk) in items.chunks(batch).enumerate() {
-                let parts: Vec<Vec<u8>> = chunk
+            let serialize = |chunk: &[T]| -> std::io::Result<Vec<Vec<u8>>> {
+                chunk
                     .par_iter()
                     .map(|item| serde_json::to_vec(item).map_err(std::io::Error::other))
-                    .collect::<std::io::Result<_>>()?;
-                for (i, part) in parts.iter().enumerate() {
-                    if k + i > 0 {
+                    .collect()
+            };
+            let mut first = true;
+            let mut write = |parts: Vec<Vec<u8>>| -> std::io::Result<()> {
+                for part in &parts {
+                    if !first {
                         w.write_all(b",")?;
                     }
+                    first = false;
                     w.write_all(part)?;
                 }
+                Ok(())
+            };
+            let mut ready: Vec<Vec<u8>> = Vec::new();
+            for chunk in items.chunks(batch) {
+                let written = std::mem::take(&mut ready);
+                let (next, done) = rayon::join(|| serialize(chunk), || write(written));
+                done?;
+                ready = next?;
             }
-            w.write_all(b"]")
+            write(ready)
         }
         // Every field in declaration order, as the derived Serialize
         // writes them; the test `to_json_bytes_is_serde_json` holds the
@@ -333,10 +345,11 @@ impl ScanReport {
         put(w, settings)?;
         w.write_all(b",\"dataset\":")?;
         put(w, dataset)?;
-        w.write_all(b",\"subjects\":")?;
+        w.write_all(b",\"subjects\":[")?;
         array(w, subjects)?;
-        w.write_all(b",\"recordings\":")?;
+        w.write_all(b"],\"recordings\":[")?;
         array(w, recordings)?;
+        w.write_all(b"]")?;
         w.write_all(b",\"unreadable\":")?;
         put(w, unreadable)?;
         w.write_all(b"}")
