@@ -66,10 +66,25 @@ mod tests {
         negative: Store,
     }
 
+    /// As written: counts, and `-k` for a run of `k` empty buckets.
     #[derive(Deserialize)]
     struct Store {
         offset: i32,
-        counts: Vec<u64>,
+        counts: Vec<i64>,
+    }
+
+    impl Store {
+        /// The count of every bucket from `offset` on, runs expanded.
+        fn dense(&self) -> Vec<u64> {
+            let mut dense = Vec::new();
+            for &c in &self.counts {
+                match u64::try_from(c) {
+                    Ok(n) => dense.push(n),
+                    Err(_) => dense.extend(std::iter::repeat_n(0, c.unsigned_abs() as usize)),
+                }
+            }
+            dense
+        }
     }
 
     /// The walk over the sketch's buckets as read from its serialized form:
@@ -83,7 +98,7 @@ mod tests {
         // (distance to the median, count) of every non-empty bucket.
         let mut distances: Vec<(f64, u64)> = Vec::new();
         for (sign, store) in [(1.0, &b.positive), (-1.0, &b.negative)] {
-            for (k, &n) in store.counts.iter().enumerate() {
+            for (k, &n) in store.dense().iter().enumerate() {
                 if n > 0 {
                     let v = sign * estimate(store.offset + k as i32);
                     distances.push(((v - median).abs(), n));
