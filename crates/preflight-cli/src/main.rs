@@ -28,6 +28,7 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     #[cfg(feature = "train")]
     pin_thread_count();
@@ -92,4 +93,22 @@ fn init_logging(verbose: u8) {
         .with_target(false)
         .without_time()
         .init();
+}
+
+/// Asks glibc's allocator to keep freed memory for reuse instead of
+/// handing it back to the kernel as soon as it can. By default a thread's
+/// heap shrinks whenever 128 kB at its top are free and blocks over 128 kB
+/// to 32 MB come straight from `mmap`; an audit that builds and drops
+/// per-recording sums then took every page again from the kernel, zeroed:
+/// a tenth of its CPU time. Memory in use is unchanged; what is freed stays
+/// in the process until it exits (up to the 256 MB kept at a heap's top).
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called before
+    // any other thread exists. A refused setting leaves the default.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TOP_PAD, 16 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+    }
 }
