@@ -24,6 +24,7 @@
 //! [`Reference`], so that a later full pass over implicated recordings is
 //! judged against the same yardstick.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::features::{ChannelFeatures, FeatureTable};
@@ -234,15 +235,16 @@ impl Reference {
     /// The yardstick of `table`: per channel, medians and spreads of the
     /// measures over all its windows.
     pub fn of(table: &FeatureTable, config: &DetectConfig) -> Reference {
-        let mut scratch = Scratch::new();
         let levels: Vec<Option<f64>> = table
             .rows
-            .iter()
+            .par_iter()
             .map(|r| window_level(&r.channels))
             .collect();
         let floor = config.min_log_spread;
+        // Channels in parallel, each thread with its own scratch.
         let per_channel = (0..table.channels.len())
-            .map(|c| {
+            .into_par_iter()
+            .map_init(Scratch::new, |scratch, c| {
                 let cells = || table.rows.iter().filter_map(move |r| r.channels[c]);
                 let log_std_of = |f: &ChannelFeatures| {
                     f.std_uv
@@ -268,20 +270,20 @@ impl Reference {
                     .map(|h| f64::from(h).ln())
                     .collect();
                 ChannelReference {
-                    log_std: locate(&mut scratch, &log_std, floor),
-                    residual: locate(&mut scratch, &residual, floor),
+                    log_std: locate(scratch, &log_std, floor),
+                    residual: locate(scratch, &residual, floor),
                     // The mean's spread is floored at 1 µV: a channel whose
                     // means barely move must not make µV offsets extreme.
-                    mean: locate(&mut scratch, &mean, 1.0),
-                    log_line: locate(&mut scratch, &log_line, floor),
-                    log_hf: locate(&mut scratch, &log_hf, floor),
+                    mean: locate(scratch, &mean, 1.0),
+                    log_line: locate(scratch, &log_line, floor),
+                    log_hf: locate(scratch, &log_hf, floor),
                 }
             })
             .collect();
         let level_values: Vec<f64> = levels.iter().flatten().copied().collect();
         Reference {
             channels: table.channels.clone(),
-            level: locate(&mut scratch, &level_values, floor),
+            level: locate(&mut Scratch::new(), &level_values, floor),
             per_channel,
         }
     }
@@ -357,23 +359,26 @@ impl Reference {
 
     /// Every outlier cell of `table`.
     pub fn outliers(&self, table: &FeatureTable, config: &DetectConfig) -> Vec<Outlier> {
-        let mut out = Vec::new();
-        for row in &table.rows {
-            let level = window_level(&row.channels);
-            for (c, cell) in row.channels.iter().enumerate() {
-                let Some(f) = cell else { continue };
-                let (reasons, amplitude_z) = self.judge(c, f, level, config);
-                if !reasons.is_empty() {
-                    out.push(Outlier {
-                        window: row.window,
-                        channel: c as u32,
-                        reasons,
-                        amplitude_z,
-                    });
-                }
-            }
-        }
-        out
+        // Rows in parallel; the collected order is the rows' order.
+        table
+            .rows
+            .par_iter()
+            .flat_map_iter(|row| {
+                let level = window_level(&row.channels);
+                row.channels
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(c, cell)| {
+                        let (reasons, amplitude_z) = self.judge(c, cell.as_ref()?, level, config);
+                        (!reasons.is_empty()).then_some(Outlier {
+                            window: row.window,
+                            channel: c as u32,
+                            reasons,
+                            amplitude_z,
+                        })
+                    })
+            })
+            .collect()
     }
 }
 
