@@ -649,7 +649,13 @@ mod tests {
         for trial in 0..300 {
             let n = rng.random_range(0..600);
             // Long changing stretches, planted constant ones, repeats.
-            let mut x: Vec<i32> = (0..n).map(|k| (k as i32 * 7919) % 1009).collect();
+            // Every third trial from three values: repeats scattered all
+            // over, runs of every length up to a few dozen.
+            let mut x: Vec<i32> = if trial % 3 == 0 {
+                (0..n).map(|_| rng.random_range(0..3)).collect()
+            } else {
+                (0..n).map(|k| (k as i32 * 7919) % 1009).collect()
+            };
             for _ in 0..rng.random_range(0..5) {
                 if n == 0 {
                     break;
