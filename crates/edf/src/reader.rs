@@ -622,7 +622,7 @@ impl Edf {
         self.for_each_chunk(block, signal, start, out.len(), |bytes, at| {
             let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
             match format {
-                Format::Edf => decode_i16(bytes, dst, |d| d),
+                Format::Edf => decode_i16_digital(bytes, dst),
                 Format::Bdf => decode_i24(bytes, dst, |d| d),
             }
         })
@@ -923,7 +923,28 @@ fn push_annotations(
     }
 }
 
-#[inline]
+/// Digital values of EDF samples, with AVX2 where the processor has it
+/// (eight widenings per instruction instead of four); the same values.
+fn decode_i16_digital(bytes: &[u8], out: &mut [i32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        unsafe { decode_i16_digital_avx2(bytes, out) };
+        return;
+    }
+    decode_i16(bytes, out, |d| d);
+}
+
+/// # Safety
+///
+/// The processor must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn decode_i16_digital_avx2(bytes: &[u8], out: &mut [i32]) {
+    decode_i16(bytes, out, |d| d);
+}
+
+#[inline(always)]
 fn decode_i16<T>(bytes: &[u8], out: &mut [T], f: impl Fn(i32) -> T) {
     for (o, c) in out.iter_mut().zip(bytes.chunks_exact(2)) {
         *o = f(i32::from(i16::from_le_bytes([c[0], c[1]])));

@@ -152,7 +152,7 @@ struct RunState {
 
 impl RunState {
     /// Follows the runs over the pairs `(prev[i], next[i])`.
-    #[inline]
+    #[inline(always)]
     fn follow(&mut self, prev: &[i32], next: &[i32]) {
         for (a, b) in prev.iter().zip(next) {
             let same = a == b;
@@ -167,7 +167,7 @@ impl RunState {
 /// Whether `prev[i] == next[i]` for some `i < 16`: an OR of all sixteen
 /// comparisons on fixed-size arrays rather than a search that stops at
 /// the first, so that it compiles to a few vector compares.
-#[inline]
+#[inline(always)]
 fn has_repeat(prev: &[i32], next: &[i32]) -> bool {
     let (Ok(prev), Ok(next)) = (<&[i32; 16]>::try_from(prev), <&[i32; 16]>::try_from(next)) else {
         return prev.iter().zip(next).any(|(a, b)| a == b);
@@ -279,6 +279,30 @@ impl FlatRuns {
     /// assert_eq!(a, b);
     /// ```
     pub fn push_codes(&mut self, codes: &[i32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            unsafe { self.push_codes_avx2(codes) };
+            return;
+        }
+        self.push_codes_portable(codes);
+    }
+
+    /// [`FlatRuns::push_codes`] compiled with AVX2: the sixteen comparisons
+    /// of a chunk are two vector compares instead of four. The same
+    /// operations in the same order.
+    ///
+    /// # Safety
+    ///
+    /// The processor must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn push_codes_avx2(&mut self, codes: &[i32]) {
+        self.push_codes_portable(codes);
+    }
+
+    #[inline(always)]
+    fn push_codes_portable(&mut self, codes: &[i32]) {
         if self.tolerance != 0.0 || codes.len() < 2 {
             self.push(codes);
             return;
