@@ -152,11 +152,30 @@ impl Store {
         self.counts[(index - self.offset) as usize] += n;
     }
 
+    /// Adds the counts of `other`: the store grows once to cover the
+    /// other's non-empty buckets, then the counts add slice to slice (the
+    /// same store as adding each non-empty bucket in turn).
     fn merge(&mut self, other: &Store) {
-        for (i, &n) in other.counts.iter().enumerate() {
-            if n > 0 {
-                self.add(other.offset + i as i32, n);
-            }
+        let Some(first) = other.counts.iter().position(|&n| n > 0) else {
+            return;
+        };
+        let last = other.counts.iter().rposition(|&n| n > 0).unwrap_or(first);
+        let lo = other.offset + first as i32;
+        let hi = other.offset + last as i32;
+        if self.counts.is_empty() {
+            self.offset = lo;
+        } else if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = lo;
+        }
+        let len = (hi - self.offset) as usize + 1;
+        if self.counts.len() < len {
+            self.counts.resize(len, 0);
+        }
+        let at = (lo - self.offset) as usize;
+        for (a, &b) in self.counts[at..].iter_mut().zip(&other.counts[first..=last]) {
+            *a += b;
         }
     }
 
