@@ -174,7 +174,10 @@ impl Store {
             self.counts.resize(len, 0);
         }
         let at = (lo - self.offset) as usize;
-        for (a, &b) in self.counts[at..].iter_mut().zip(&other.counts[first..=last]) {
+        for (a, &b) in self.counts[at..]
+            .iter_mut()
+            .zip(&other.counts[first..=last])
+        {
             *a += b;
         }
     }
