@@ -965,18 +965,23 @@ mod tests {
     use super::*;
     use crate::{FileSpec, SignalSpec, StartTime, Writer};
 
-    /// An EDF+C file of `records` 1 s records of one 10 Hz signal, with an
-    /// annotation long enough that every record's annotation signal has
-    /// room for a rewritten time-keeping onset.
-    fn edf_plus_c(records: u64) -> Vec<u8> {
-        let start = StartTime {
+    /// The start time of the files these tests write.
+    fn test_start() -> StartTime {
+        StartTime {
             year: 2024,
             month: 1,
             day: 2,
             hour: 3,
             minute: 4,
             second: 5,
-        };
+        }
+    }
+
+    /// An EDF+C file of `records` 1 s records of one 10 Hz signal, with an
+    /// annotation long enough that every record's annotation signal has
+    /// room for a rewritten time-keeping onset.
+    fn edf_plus_c(records: u64) -> Vec<u8> {
+        let start = test_start();
         let mut spec = FileSpec::new(Format::Edf, true, start, 1.0);
         spec.records = records;
         spec.signals = vec![SignalSpec::new("Cz", "uV", -100.0, 100.0, Format::Edf, 10)];
@@ -1010,14 +1015,7 @@ mod tests {
     /// An EDF of 7 records of 0.5 s, signals of 4 and 6 samples per record
     /// whose every sample differs.
     fn two_signals() -> Vec<u8> {
-        let start = StartTime {
-            year: 2024,
-            month: 1,
-            day: 2,
-            hour: 3,
-            minute: 4,
-            second: 5,
-        };
+        let start = test_start();
         let mut spec = FileSpec::new(Format::Edf, false, start, 0.5);
         spec.records = 7;
         spec.signals = vec![
