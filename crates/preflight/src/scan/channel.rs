@@ -159,28 +159,22 @@ impl Spectrum {
         )
     }
 
-    /// The segment-weighted mean of two spectra; `None` if their rates or
-    /// segments differ.
-    fn merged(&self, other: &Spectrum) -> Option<Spectrum> {
+    /// Becomes the segment-weighted mean of the two spectra, in place;
+    /// `false`, leaving it as it was, if their rates or segments differ.
+    fn merge(&mut self, other: &Spectrum) -> bool {
         let same = self.sfreq_hz == other.sfreq_hz
             && self.segment_len == other.segment_len
             && self.overlap == other.overlap;
         if !same {
-            return None;
+            return false;
         }
         let (a, b) = (self.segments as f64, other.segments as f64);
         let n = a + b;
-        let power = self
-            .power
-            .iter()
-            .zip(&other.power)
-            .map(|(p, q)| (p * a + q * b) / n)
-            .collect();
-        Some(Spectrum {
-            segments: self.segments + other.segments,
-            power,
-            ..self.clone()
-        })
+        for (p, q) in self.power.iter_mut().zip(&other.power) {
+            *p = (*p * a + q * b) / n;
+        }
+        self.segments += other.segments;
+        true
     }
 }
 
@@ -206,11 +200,15 @@ impl ChannelSummary {
         self.histogram.merge(&other.histogram);
         self.clipping.merge(&other.clipping);
         self.flat.merge(&other.flat);
-        self.spectrum = match (&self.spectrum, &other.spectrum) {
-            (Some(a), Some(b)) => a.merged(b),
-            (Some(a), None) => Some(a.clone()),
-            (None, b) => b.clone(),
-        };
+        match (&mut self.spectrum, &other.spectrum) {
+            (Some(a), Some(b)) => {
+                if !a.merge(b) {
+                    self.spectrum = None;
+                }
+            }
+            (Some(_), None) => {}
+            (None, b) => self.spectrum.clone_from(b),
+        }
     }
 
     /// Reads the derived numbers off the measures' state.
