@@ -1,7 +1,8 @@
 //! `edf::Edf::from_bytes` on arbitrary bytes: header validation, the count
 //! of complete records, EDF+ time-keeping and annotations of every record,
 //! then reads of several sample ranges of every signal (record boundaries
-//! and the last sample included), gaps and sample times.
+//! and the last sample included), reads of whole blocks of records, gaps
+//! and sample times.
 
 #![no_main]
 
@@ -50,6 +51,36 @@ fn read(edf: &Edf, signal: usize, start: u64, len: usize) {
     }
 }
 
+/// Reads records `start..end` at once ([`Edf::read_records`]): it succeeds
+/// exactly for a range of complete records, and decodes every signal as
+/// the file does; a sample before the block is refused.
+fn read_block(edf: &Edf, start: u64, end: u64) {
+    let mut buf = Vec::new();
+    let block = edf.read_records(start, end, &mut buf);
+    assert_eq!(
+        block.is_ok(),
+        start <= end && end <= edf.records(),
+        "read_records({start}, {end})"
+    );
+    let Ok(block) = block else {
+        return;
+    };
+    for signal in 0..edf.header().signals.len() {
+        let spr = edf.header().signals[signal].samples_per_record as u64;
+        let len = ((end - start) * spr).min(1 << 16) as usize;
+        let (mut got, mut want) = (vec![0i32; len], vec![0i32; len]);
+        let from_block = block.read_digital(signal, start * spr, &mut got);
+        let from_file = edf.read_digital(signal, start * spr, &mut want);
+        assert_eq!(from_block.is_ok(), from_file.is_ok(), "signal {signal}");
+        if from_block.is_ok() {
+            assert_eq!(got, want, "signal {signal}");
+        }
+        if start > 0 && spr > 0 {
+            assert!(block.read_digital(signal, start * spr - 1, &mut [0; 1]).is_err());
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let edf = match Edf::from_bytes(data.to_vec(), "fuzz.edf") {
         Ok(edf) => edf,
@@ -87,6 +118,15 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(t.is_some(), index < n, "sample_time_s({signal}, {index})");
         }
         assert!(edf.sample_time_s(signal, n).is_none());
+    }
+
+    let records = edf.records();
+    read_block(&edf, 0, records);
+    read_block(&edf, records / 2, records);
+    read_block(&edf, records, records);
+    read_block(&edf, 0, records + 1);
+    if records > 1 {
+        read_block(&edf, records - 1, records - 2);
     }
 
     for a in edf.annotations() {
