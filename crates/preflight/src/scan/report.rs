@@ -279,7 +279,7 @@ impl ScanReport {
     /// Writes the report as JSON, on one line, to `w`: the bytes
     /// `serde_json::to_writer` writes, with the subjects and recordings
     /// serialized in parallel (a scan of 80 recordings of 32 channels is
-    /// 33 MB of JSON).
+    /// 22 MB of JSON).
     ///
     /// # Errors
     ///
