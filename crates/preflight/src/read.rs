@@ -212,22 +212,23 @@ where
                 .map(|(recording, members)| {
                     let mut acc = init();
                     let source = Source::open(dataset, windows, *recording, config);
+                    // The channels' buffers, reused from window to window.
+                    let mut samples = Vec::new();
                     for &(place, index) in members {
                         let window = windows.windows[index];
-                        let decoded = source
-                            .as_ref()
-                            .map_err(Clone::clone)
-                            .and_then(|s| Ok((s, s.decode(&window, windows.duration_s)?)));
+                        let decoded = source.as_ref().map_err(Clone::clone).and_then(|s| {
+                            Ok((s, s.decode(&window, windows.duration_s, &mut samples)?))
+                        });
                         match decoded {
-                            Ok((s, d)) => visit(
+                            Ok((s, span)) => visit(
                                 &mut acc,
                                 place,
                                 Ok(&WindowSignals {
                                     index,
                                     window,
                                     channels: s.channels(),
-                                    samples: &d.samples,
-                                    span: d.span,
+                                    samples: &samples,
+                                    span,
                                 }),
                             ),
                             Err(e) => visit(&mut acc, place, Err(e)),
@@ -368,9 +369,15 @@ impl Source {
         }
     }
 
-    /// The window's samples per channel, and the byte range of the file
+    /// The window's samples per channel into `samples` (one buffer per
+    /// channel, kept from call to call), and the byte range of the file
     /// they were decoded from (whole data records for EDF/BDF).
-    fn decode(&self, window: &Window, duration_s: f64) -> Result<Decoded, ReadError> {
+    fn decode(
+        &self,
+        window: &Window,
+        duration_s: f64,
+        samples: &mut Vec<Vec<f32>>,
+    ) -> Result<(u64, u64), ReadError> {
         match (self, window.locator) {
             (
                 Source::Edf {
@@ -383,16 +390,16 @@ impl Source {
                 Locator::Time { start_s },
             ) => {
                 let h = file.header();
-                let mut samples = Vec::with_capacity(signals.len());
+                samples.resize_with(signals.len(), Vec::new);
                 let mut records: Option<(u64, u64)> = None;
-                for (&signal, info) in signals.iter().zip(channels) {
+                for ((&signal, info), out) in signals.iter().zip(channels).zip(samples.iter_mut()) {
                     let n = (duration_s * info.sfreq_hz).round() as usize;
                     let first = first_sample(file, signal, start_s).ok_or_else(|| ReadError {
                         path: path.clone(),
                         reason: format!("no sample of {} at {start_s:.3} s", info.name),
                     })?;
-                    let mut out = vec![0f32; n];
-                    file.read_physical(signal, first, &mut out)
+                    out.resize(n, 0.0);
+                    file.read_physical(signal, first, out)
                         .map_err(|e| ReadError {
                             path: path.clone(),
                             reason: without_path(&e, full),
@@ -402,7 +409,6 @@ impl Source {
                         let (a, b) = (first / spr, (first + n as u64 - 1) / spr + 1);
                         records = Some(records.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
                     }
-                    samples.push(out);
                 }
                 // Samples from records whose time-keeping contradicts the
                 // header's continuity would sit at the wrong time.
@@ -413,11 +419,10 @@ impl Source {
                     })?;
                 }
                 let record_bytes = h.record_bytes() as u64;
-                let span = records.map_or((0, 0), |(a, b)| {
+                Ok(records.map_or((0, 0), |(a, b)| {
                     let at = h.header_bytes as u64;
                     (at + a * record_bytes, at + b * record_bytes)
-                });
-                Ok(Decoded { samples, span })
+                }))
             }
             (
                 Source::Numpy {
@@ -432,9 +437,9 @@ impl Source {
                 let per_row = (array.channels * array.samples * array.sample_type.size()) as u64;
                 let start = array.data_offset + row * per_row;
                 decode_row(map, array, row, *to_uv)
-                    .map(|samples| Decoded {
-                        samples,
-                        span: (start, start + per_row),
+                    .map(|decoded| {
+                        *samples = decoded;
+                        (start, start + per_row)
                     })
                     .ok_or_else(|| ReadError {
                         path: path.clone(),
@@ -447,12 +452,6 @@ impl Source {
             }),
         }
     }
-}
-
-/// Samples of one window and where in the file they came from.
-struct Decoded {
-    samples: Vec<Vec<f32>>,
-    span: (u64, u64),
 }
 
 /// A reader error's message without the path it starts with.
