@@ -12,10 +12,9 @@
 //!
 //! The result is [`Welch`] with one segment of the whole window and no
 //! overlap, to rounding (the tests compare the two within 1e-12
-//! relative): the same mean (eight partial sums), the same window and
-//! scaling; Welch transforms its segments two at a time through one
-//! complex FFT, this one window through a real FFT, so the last bits may
-//! differ.
+//! relative): the same mean, window and scaling, shared with it. Welch
+//! transforms its segments two at a time through one complex FFT, this
+//! one window through a real FFT, so the last bits may differ.
 //!
 //! [`Welch`]: crate::measure::spectrum::Welch
 
@@ -24,7 +23,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
-use crate::measure::spectrum::Psd;
+use crate::measure::spectrum::{hann, one_sided, segment_mean, Psd};
 
 /// What every window of one length shares: the periodic Hann window, its
 /// power and the real FFT.
@@ -51,10 +50,7 @@ impl PeriodogramPlan {
     /// If `len < 2`.
     pub fn new(planner: &mut RealFftPlanner<f64>, len: usize) -> PeriodogramPlan {
         assert!(len >= 2, "periodogram of {len} samples");
-        // Periodic Hann window, as scipy.signal.get_window("hann", n).
-        let window: Vec<f64> = (0..len)
-            .map(|k| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * k as f64 / len as f64).cos())
-            .collect();
+        let window = hann(len);
         let window_power = window.iter().map(|w| w * w).sum();
         PeriodogramPlan {
             window,
@@ -123,45 +119,26 @@ impl Periodogram {
             return None;
         }
 
-        // Constant detrend, the mean summed in eight lanes as Welch does,
-        // so that the two agree to the last bit.
-        let mut lanes = [0.0f64; 8];
-        let mut chunks = samples.chunks_exact(8);
-        for c in &mut chunks {
-            for (l, &x) in lanes.iter_mut().zip(c) {
-                *l += f64::from(x);
-            }
-        }
-        let rest: f64 = chunks.remainder().iter().map(|&x| f64::from(x)).sum();
-        let mean = (lanes.iter().sum::<f64>() + rest) / n as f64;
-        if !mean.is_finite() {
-            return None;
-        }
+        // Constant detrend, with Welch's own mean, so that the two agree to
+        // the last bit.
+        let mean = segment_mean(samples)?;
         for ((x, &s), &w) in self.input.iter_mut().zip(samples).zip(&self.plan.window) {
             *x = (f64::from(s) - mean) * w;
         }
 
-        // Lengths are fixed by the plan, so the transform cannot fail.
+        // The buffers are the plan's own, so the lengths always fit.
         self.plan
             .fft
             .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
-            .expect("buffers made by the plan have the plan's lengths");
+            .ok()?;
 
         // Scaling to a one-sided density.
         let scale = 1.0 / (sfreq_hz * self.plan.window_power);
-        let last = self.output.len() - 1;
         let power = self
             .output
             .iter()
             .enumerate()
-            .map(|(k, c)| {
-                let one_sided = if k == 0 || (n % 2 == 0 && k == last) {
-                    1.0
-                } else {
-                    2.0
-                };
-                c.norm_sqr() * scale * one_sided
-            })
+            .map(|(k, c)| c.norm_sqr() * scale * one_sided(k, n))
             .collect();
         Some(Psd::from_parts(sfreq_hz, n, power, 1))
     }

@@ -56,6 +56,43 @@ impl WelchConfig {
     }
 }
 
+/// The periodic Hann window of `n` samples, as
+/// `scipy.signal.get_window("hann", n)`.
+pub(crate) fn hann(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|k| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * k as f64 / n as f64).cos())
+        .collect()
+}
+
+/// The mean of a segment (constant detrend) if it is finite.
+#[inline(always)]
+pub(crate) fn segment_mean<T: Copy + Into<f64>>(segment: &[T]) -> Option<f64> {
+    // Eight partial sums: a single running sum is one dependent add
+    // per sample, which the compiler may not reorder into vector adds.
+    let mut lanes = [0.0f64; 8];
+    let mut chunks = segment.chunks_exact(8);
+    for c in &mut chunks {
+        for (l, &x) in lanes.iter_mut().zip(c) {
+            *l += x.into();
+        }
+    }
+    let rest: f64 = chunks.remainder().iter().map(|&x| x.into()).sum();
+    let mean = (lanes.iter().sum::<f64>() + rest) / segment.len() as f64;
+    mean.is_finite().then_some(mean)
+}
+
+/// The factor of bin `k` of a one-sided density of a segment of `n`
+/// samples: 1 for the zero frequency and, for even `n`, for Nyquist; 2
+/// for the others, which stand for their negative frequencies too.
+#[inline]
+pub(crate) fn one_sided(k: usize, n: usize) -> f64 {
+    if k == 0 || (n % 2 == 0 && k == n / 2) {
+        1.0
+    } else {
+        2.0
+    }
+}
+
 /// What every segment of a given length needs: window, FFT and scaling.
 pub struct WelchPlan {
     config: WelchConfig,
@@ -138,11 +175,8 @@ impl SpectrumPlanner {
             return Arc::clone(plan);
         }
 
-        // Periodic Hann window, as scipy.signal.get_window("hann", n).
         let n = config.segment_len;
-        let window: Vec<f64> = (0..n)
-            .map(|k| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * k as f64 / n as f64).cos())
-            .collect();
+        let window = hann(n);
         let window_power = window.iter().map(|w| w * w).sum();
         let plan = Arc::new(WelchPlan {
             config,
@@ -300,7 +334,7 @@ impl Sums {
     /// pair.
     #[inline(always)]
     fn add_two<T: Copy + Into<f64>>(&mut self, plan: &WelchPlan, x: &[T], y: &[T]) {
-        let (Some(mean_x), Some(mean_y)) = (Self::mean(x), Self::mean(y)) else {
+        let (Some(mean_x), Some(mean_y)) = (segment_mean(x), segment_mean(y)) else {
             self.add(plan, x);
             self.add(plan, y);
             return;
@@ -318,26 +352,9 @@ impl Sums {
     /// skipped segment, when a sample is NaN or infinite.
     #[inline(always)]
     fn finite_mean<T: Copy + Into<f64>>(&mut self, segment: &[T]) -> Option<f64> {
-        let mean = Self::mean(segment);
+        let mean = segment_mean(segment);
         self.skipped += u64::from(mean.is_none());
         mean
-    }
-
-    /// The mean of a segment if it is finite.
-    #[inline(always)]
-    fn mean<T: Copy + Into<f64>>(segment: &[T]) -> Option<f64> {
-        // Eight partial sums: a single running sum is one dependent add
-        // per sample, which the compiler may not reorder into vector adds.
-        let mut lanes = [0.0f64; 8];
-        let mut chunks = segment.chunks_exact(8);
-        for c in &mut chunks {
-            for (l, &x) in lanes.iter_mut().zip(c) {
-                *l += x.into();
-            }
-        }
-        let rest: f64 = chunks.remainder().iter().map(|&x| x.into()).sum();
-        let mean = (lanes.iter().sum::<f64>() + rest) / segment.len() as f64;
-        mean.is_finite().then_some(mean)
     }
 
     /// Puts a windowed segment into the pair, and transforms the pair once
@@ -632,18 +649,10 @@ impl Welch {
         let n = self.plan.config.segment_len;
         // The sums hold twice the power (see `Sums::power`).
         let scale = 0.5 / (sfreq_hz * self.plan.window_power * *segments as f64);
-        let last = sum.len() - 1;
         let power = sum
             .iter()
             .enumerate()
-            .map(|(k, &s)| {
-                let one_sided = if k == 0 || (n % 2 == 0 && k == last) {
-                    1.0
-                } else {
-                    2.0
-                };
-                s * scale * one_sided
-            })
+            .map(|(k, &s)| s * scale * one_sided(k, n))
             .collect();
         Some(Psd {
             sfreq_hz,
