@@ -46,4 +46,7 @@ pub mod synth;
 pub mod tsv;
 pub mod window;
 
+#[cfg(test)]
+mod test_rng;
+
 pub use error::Error;

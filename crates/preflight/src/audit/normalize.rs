@@ -510,18 +510,16 @@ impl NormalizationFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
 
     #[test]
     fn cached_bins_count_exactly_what_pushes_count() {
         // More distinct values than slots, so slots are evicted and
         // refilled; repeats, zeros, NaN, Inf and tiny and huge values.
-        let mut seed = 11u64;
+        let mut rng = Lcg::new(11);
         let mut x: Vec<f32> = (0..50_000)
             .map(|_| {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let code = ((seed >> 40) % 20_000) as f32 - 10_000.0;
+                let code = ((rng.next_u64() >> 40) % 20_000) as f32 - 10_000.0;
                 code * 0.031
             })
             .collect();

@@ -148,17 +148,11 @@ impl Periodogram {
 mod tests {
     use super::*;
     use crate::measure::spectrum::{SpectrumPlanner, Welch, WelchConfig};
+    use crate::test_rng::Lcg;
 
     fn noise(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) as f32 * 40.0 + 7.0
-            })
-            .collect()
+        let mut rng = Lcg::new(seed);
+        (0..n).map(|_| rng.centred() as f32 * 40.0 + 7.0).collect()
     }
 
     #[test]

@@ -157,6 +157,7 @@ fn merge_sum(mine: &mut BTreeMap<String, Sum>, channel: String, sum: Sum) {
 mod tests {
     use super::*;
     use crate::measure::spectrum::{SpectrumPlanner, Welch, WelchConfig};
+    use crate::test_rng::Lcg;
     use std::f64::consts::TAU;
 
     #[test]
@@ -168,13 +169,8 @@ mod tests {
             segment_len: 256,
             overlap: 0,
         });
-        let mut seed = 7u64;
-        let mut noise = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 69.0
-        };
+        let mut rng = Lcg::new(7);
+        let mut noise = || rng.centred() * 69.0;
         let mut sums = SpectrumSums::default();
         for w in 0..60 {
             let x: Vec<f64> = (0..256)

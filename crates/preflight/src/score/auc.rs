@@ -80,6 +80,7 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
 
     /// Every (positive, negative) pair compared: the definition itself.
     fn pairwise(scores: &[f64], positive: &[bool]) -> f64 {
@@ -122,13 +123,11 @@ mod tests {
     #[test]
     fn many_ties_agree_with_pairwise_counting() {
         // A fixed pseudo-random sequence of heavily tied scores.
-        let mut x = 12345u64;
+        let mut rng = Lcg::new(12345);
         let mut s = Vec::new();
         let mut y = Vec::new();
         for _ in 0..200 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            let x = rng.next_u64();
             let v = (x >> 33) % 7;
             let pos = (x >> 20) % 3 == 0;
             s.push(v as f64);
