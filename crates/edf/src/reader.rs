@@ -270,7 +270,7 @@ impl Edf {
     /// The TALs of annotation signal `signal` in `record`; a malformed one
     /// is an error naming the record and the byte offset in the file.
     fn record_tals(&self, record: u64, signal: usize) -> Result<Vec<Tal>, Error> {
-        let bytes = self.record_signal_bytes(record, signal);
+        let bytes = self.all_records().signal_bytes(record, signal);
         let base = self.record_offset(record) + self.signal_offsets[signal] as u64;
         parse_tals(bytes).map_err(|e| Error::Record {
             path: self.path.clone(),
@@ -535,12 +535,17 @@ impl Edf {
         self.header.header_bytes as u64 + record * self.record_bytes as u64
     }
 
-    /// The raw bytes of one signal in one record.
-    fn record_signal_bytes(&self, record: u64, signal: usize) -> &[u8] {
-        let start = self.record_offset(record) as usize + self.signal_offsets[signal];
-        let len =
-            self.header.signals[signal].samples_per_record * self.header.format.sample_bytes();
-        &self.bytes[start..start + len]
+    /// Every complete record, as they lie in the file: what
+    /// [`Edf::read_digital`] and [`Edf::read_physical`] decode from.
+    fn all_records(&self) -> Records<'_> {
+        let data = self.header.header_bytes;
+        let end = data + self.records as usize * self.record_bytes;
+        Records {
+            edf: self,
+            first: 0,
+            end: self.records,
+            bytes: self.bytes.get(data..end).unwrap_or(&[]),
+        }
     }
 
     /// Checks a read request and returns the signal's samples per record.
@@ -569,38 +574,6 @@ impl Edf {
         Ok(s.samples_per_record)
     }
 
-    /// Calls `f(chunk_bytes, out_offset)` for each record's part of the
-    /// range `start..start + len` of `signal`, taken from the file or from
-    /// the records of `block`.
-    fn for_each_chunk(
-        &self,
-        block: Option<&Records<'_>>,
-        signal: usize,
-        start: u64,
-        len: usize,
-        mut f: impl FnMut(&[u8], usize),
-    ) -> Result<(), Error> {
-        let spr = self.check_range(signal, start, len)?;
-        if let Some(b) = block {
-            b.check_holds(signal, spr, start, len)?;
-        }
-        let width = self.header.format.sample_bytes();
-        let mut done = 0usize;
-        while done < len {
-            let at = start + done as u64;
-            let record = at / spr as u64;
-            let within = (at % spr as u64) as usize;
-            let n = (spr - within).min(len - done);
-            let bytes = match block {
-                Some(b) => b.signal_bytes(record, signal),
-                None => self.record_signal_bytes(record, signal),
-            };
-            f(&bytes[within * width..(within + n) * width], done);
-            done += n;
-        }
-        Ok(())
-    }
-
     /// Decodes digital values of `signal` from sample `start` into `out`.
     ///
     /// # Errors
@@ -608,24 +581,7 @@ impl Edf {
     /// [`Error::OutOfRange`] if the signal does not exist or the range
     /// exceeds its complete records.
     pub fn read_digital(&self, signal: usize, start: u64, out: &mut [i32]) -> Result<(), Error> {
-        self.digital_from(None, signal, start, out)
-    }
-
-    fn digital_from(
-        &self,
-        block: Option<&Records<'_>>,
-        signal: usize,
-        start: u64,
-        out: &mut [i32],
-    ) -> Result<(), Error> {
-        let format = self.header.format;
-        self.for_each_chunk(block, signal, start, out.len(), |bytes, at| {
-            let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
-            match format {
-                Format::Edf => decode_i16_digital(bytes, dst),
-                Format::Bdf => decode_i24(bytes, dst, |d| d),
-            }
-        })
+        self.all_records().read_digital(signal, start, out)
     }
 
     /// Decodes physical values of `signal` from sample `start` into `out`:
@@ -646,31 +602,7 @@ impl Edf {
         start: u64,
         out: &mut [T],
     ) -> Result<(), Error> {
-        self.physical_from(None, signal, start, out)
-    }
-
-    fn physical_from<T: Sample>(
-        &self,
-        block: Option<&Records<'_>>,
-        signal: usize,
-        start: u64,
-        out: &mut [T],
-    ) -> Result<(), Error> {
-        let Some(s) = self.header.signals.get(signal) else {
-            return self.check_range(signal, start, out.len()).map(|_| ());
-        };
-        let scale = s.unit().scale();
-        let gain = s.gain() * scale;
-        let offset = s.offset() * scale;
-        let format = self.header.format;
-        self.for_each_chunk(block, signal, start, out.len(), |bytes, at| {
-            let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
-            let phys = |d: i32| T::from_f64(gain * f64::from(d) + offset);
-            match format {
-                Format::Edf => decode_i16(bytes, dst, phys),
-                Format::Bdf => decode_i24(bytes, dst, phys),
-            }
-        })
+        self.all_records().read_physical(signal, start, out)
     }
 
     /// Reads the whole data records `start..end` into memory at once, for
@@ -774,7 +706,10 @@ impl Edf {
     }
 }
 
-/// Whole data records of a file read into memory by [`Edf::read_records`].
+/// Whole data records of a file, and the one place samples are decoded
+/// from: a block read into memory by [`Edf::read_records`], or every
+/// record of the file in place, which [`Edf::read_digital`] and
+/// [`Edf::read_physical`] read.
 pub struct Records<'a> {
     edf: &'a Edf,
     first: u64,
@@ -783,7 +718,7 @@ pub struct Records<'a> {
     bytes: &'a [u8],
 }
 
-impl Records<'_> {
+impl<'a> Records<'a> {
     /// The records held.
     pub fn records(&self) -> std::ops::Range<u64> {
         self.first..self.end
@@ -796,7 +731,14 @@ impl Records<'_> {
     /// [`Error::OutOfRange`] if the signal does not exist or the range is
     /// not within these records.
     pub fn read_digital(&self, signal: usize, start: u64, out: &mut [i32]) -> Result<(), Error> {
-        self.edf.digital_from(Some(self), signal, start, out)
+        let format = self.edf.header.format;
+        self.for_each_chunk(signal, start, out.len(), |bytes, at| {
+            let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
+            match format {
+                Format::Edf => decode_i16_digital(bytes, dst),
+                Format::Bdf => decode_i24(bytes, dst, |d| d),
+            }
+        })
     }
 
     /// As [`Edf::read_physical`], for a range within these records.
@@ -811,7 +753,48 @@ impl Records<'_> {
         start: u64,
         out: &mut [T],
     ) -> Result<(), Error> {
-        self.edf.physical_from(Some(self), signal, start, out)
+        let header = &self.edf.header;
+        let Some(s) = header.signals.get(signal) else {
+            return self.edf.check_range(signal, start, out.len()).map(|_| ());
+        };
+        let scale = s.unit().scale();
+        let gain = s.gain() * scale;
+        let offset = s.offset() * scale;
+        let format = header.format;
+        self.for_each_chunk(signal, start, out.len(), |bytes, at| {
+            let dst = &mut out[at..at + bytes.len() / format.sample_bytes()];
+            let phys = |d: i32| T::from_f64(gain * f64::from(d) + offset);
+            match format {
+                Format::Edf => decode_i16(bytes, dst, phys),
+                Format::Bdf => decode_i24(bytes, dst, phys),
+            }
+        })
+    }
+
+    /// Calls `f(chunk_bytes, out_offset)` for each record's part of the
+    /// range `start..start + len` of `signal`, after checking that the
+    /// range is the file's and within these records.
+    fn for_each_chunk(
+        &self,
+        signal: usize,
+        start: u64,
+        len: usize,
+        mut f: impl FnMut(&[u8], usize),
+    ) -> Result<(), Error> {
+        let spr = self.edf.check_range(signal, start, len)?;
+        self.check_holds(signal, spr, start, len)?;
+        let width = self.edf.header.format.sample_bytes();
+        let mut done = 0usize;
+        while done < len {
+            let at = start + done as u64;
+            let record = at / spr as u64;
+            let within = (at % spr as u64) as usize;
+            let n = (spr - within).min(len - done);
+            let bytes = self.signal_bytes(record, signal);
+            f(&bytes[within * width..(within + n) * width], done);
+            done += n;
+        }
+        Ok(())
     }
 
     /// Checks that samples `start..start + len` of a signal with `spr`
@@ -838,7 +821,7 @@ impl Records<'_> {
     }
 
     /// The raw bytes of one signal in one of these records.
-    fn signal_bytes(&self, record: u64, signal: usize) -> &[u8] {
+    fn signal_bytes(&self, record: u64, signal: usize) -> &'a [u8] {
         let edf = self.edf;
         let start = (record - self.first) as usize * edf.record_bytes + edf.signal_offsets[signal];
         let len = edf.header.signals[signal].samples_per_record * edf.header.format.sample_bytes();
