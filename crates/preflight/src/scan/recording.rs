@@ -149,11 +149,12 @@ pub(crate) fn scan_part(
                 block
                     .read_digital(signal, start * spr, d)
                     .map_err(|e| e.to_string())?;
+                // Physical values from the codes just decoded, by the
+                // scaling `read_physical` applies, rather than a second
+                // walk over the block.
                 let x = &mut physical[..if counted { 0 } else { n }];
-                if !counted {
-                    block
-                        .read_physical(signal, start * spr, x)
-                        .map_err(|e| e.to_string())?;
+                for (x, &d) in x.iter_mut().zip(d.iter()) {
+                    *x = p.scaling.physical(d);
                 }
                 scan.push(d, x, codes);
                 samples += n as u64;
