@@ -10,9 +10,13 @@
 #             is audited when $PEERS_DATA/b exists)
 # REPS        fresh processes per timing (default 3); medians are reported
 # SKIP_BIG    set to 1 to skip the 100-subject dataset
+# COLD        set to 0 to skip the timings out of the page cache (default 1, Linux)
 #
 # Every timing is a fresh process with a warm page cache (the dataset is read with `cat`
-# first), as in ../shared/peers/RESULTS.md. "Full pass" is `preflight scan` when the
+# first), as in ../shared/peers/RESULTS.md. With COLD=1 the 100-subject audit and full pass
+# are timed once more with every file of the dataset evicted from this machine's page cache
+# before each run (GNU dd's iflag=nocache, i.e. posix_fadvise(POSIX_FADV_DONTNEED)): the
+# files then come from the disk, or from whatever cache lies below a virtual disk. "Full pass" is `preflight scan` when the
 # binary has it (every channel of every recording measured), else `preflight audit --full`.
 set -euo pipefail
 
@@ -44,6 +48,18 @@ timed() {
 }
 
 warm() { find "$1" -type f -name '*.edf' -exec cat {} + >/dev/null; }
+evict() { find "$1" -type f -exec dd if={} iflag=nocache count=0 status=none \; ; }
+
+# Median seconds of REPS runs of a command, each with the dataset $1 evicted first.
+timed_cold() {
+    local data=$1 runs=()
+    shift
+    for _ in $(seq "$REPS"); do
+        evict "$data"
+        runs+=("$(seconds "$@")")
+    done
+    printf '%s\n' "${runs[@]}" | median
+}
 
 json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$3"; }
 
@@ -97,4 +113,13 @@ if [[ ${SKIP_BIG:-0} != 1 ]]; then
     full=$(timed "${full_cmd[@]}")
     echo "full pass ($full_name): median ${full} s"
     printf 'full pass / 1/1000 audit: %.1f\n' "$(echo "$full / $sampled" | bc -l)"
+    if [[ ${COLD:-1} == 1 ]]; then
+        cold_sampled=$(timed_cold "$big" "$BIN" audit "$big" --out "$WORK/big-report")
+        echo "1/1000 audit out of the page cache: median ${cold_sampled} s"
+        cold_full=$(timed_cold "$big" "${full_cmd[@]}")
+        echo "full pass ($full_name) out of the page cache: median ${cold_full} s"
+        printf 'out of the page cache, full pass / 1/1000 audit: %.1f\n' \
+            "$(echo "$cold_full / $cold_sampled" | bc -l)"
+        warm "$big"
+    fi
 fi
