@@ -246,3 +246,56 @@ fn a_derivative_folder_over_the_inputs_is_refused() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("is an input"));
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }
+
+/// `--out` naming the folder of a recording, or the folder a linked
+/// recording lives in, is refused before anything is written.
+#[test]
+fn audit_refuses_to_write_into_the_folder_of_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let truth = write_dataset(&data);
+    let first = data.join(&truth.faults[0].recording);
+    let folder = first.parent().unwrap().to_path_buf();
+    let before: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+
+    let run = preflight()
+        .args(["audit"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&folder)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is the folder of input"), "{stderr}");
+    let after: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after, "nothing written beside the inputs");
+
+    // A recording that is a link into another folder: that folder is an
+    // input's folder too.
+    #[cfg(unix)]
+    {
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let moved = elsewhere.join(first.file_name().unwrap());
+        std::fs::rename(&first, &moved).unwrap();
+        std::os::unix::fs::symlink(&moved, &first).unwrap();
+        let run = preflight()
+            .args(["audit"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&elsewhere)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("is the folder of input"), "{stderr}");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 1);
+    }
+}

@@ -48,9 +48,11 @@ struct Settings {
 /// Runs `audit`.
 pub fn run(args: &AuditArgs) -> Result<Outcome> {
     let settings = settings(args)?;
+    let clock = std::time::Instant::now();
     // The audit decodes a sample: records are checked as they are read.
     let dataset = load_with(&args.dataset, false)?;
     let report = run_audit(&dataset, &settings.config);
+    tracing::info!("audited: {:.3} s", clock.elapsed().as_secs_f64());
     let written = write_outputs(
         &dataset,
         &report,
@@ -59,6 +61,7 @@ pub fn run(args: &AuditArgs) -> Result<Outcome> {
         args.html.as_deref(),
         &settings.config,
     )?;
+    tracing::info!("outputs written: {:.3} s", clock.elapsed().as_secs_f64());
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -317,20 +320,35 @@ pub fn write_outputs(
 /// is ever overwritten.
 fn refuse_inside_inputs(dataset: &Dataset, out: &Path, flag: &str) -> Result<()> {
     let out_abs = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    // The folder of each input, resolved once per folder: a dataset has
+    // hundreds of recordings in a few folders, and resolving a path asks
+    // the file system once per component. A recording that is itself a
+    // link is resolved on its own.
+    let mut folders: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
     for r in &dataset.recordings {
         let file = dataset.root_of(&r.path);
-        if let Some(dir) = std::fs::canonicalize(&file)
-            .ok()
-            .and_then(|f| f.parent().map(Path::to_path_buf))
-        {
-            if dir == out_abs {
-                bail!(
-                    "{flag} {} is the folder of input {}; choose another folder \
-                     (inputs are never written)",
-                    out.display(),
-                    file.display()
-                );
-            }
+        let is_link = std::fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_symlink());
+        let dir = if is_link {
+            std::fs::canonicalize(&file)
+                .ok()
+                .and_then(|f| f.parent().map(Path::to_path_buf))
+        } else {
+            let parent = match file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            folders
+                .entry(parent)
+                .or_insert_with_key(|p| std::fs::canonicalize(p).ok())
+                .clone()
+        };
+        if dir.as_deref() == Some(out_abs.as_path()) {
+            bail!(
+                "{flag} {} is the folder of input {}; choose another folder \
+                 (inputs are never written)",
+                out.display(),
+                file.display()
+            );
         }
     }
     Ok(())

@@ -99,10 +99,30 @@ pub(crate) fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<Unreadable>), Error
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let path = entry.path();
+        // A link to a file counts as the file: DataLad and git-annex
+        // datasets hold every recording as a link into the annex. A link
+        // to nothing is a recording whose content is not there.
+        if entry.file_type().is_symlink() {
+            match std::fs::metadata(path) {
+                Ok(m) if m.is_file() => {}
+                Ok(_) => continue,
+                Err(e) => {
+                    if is_edf_or_bdf(path) {
+                        unsupported.push(Unreadable {
+                            path: relative(path, root),
+                            reason: format!(
+                                "a link whose target cannot be read ({e}); for a DataLad or \
+                                 git-annex dataset, fetch the content first (`datalad get`)"
+                            ),
+                        });
+                    }
+                    continue;
+                }
+            }
+        } else if !entry.file_type().is_file() {
             continue;
         }
-        let path = entry.path();
         if is_edf_or_bdf(path) {
             files.push(path.to_path_buf());
         } else if let Some(name) = unsupported_format(path) {
@@ -212,5 +232,69 @@ mod tests {
             ..DiscoverConfig::default()
         };
         assert_eq!(subject_of(Path::new("S001R03.edf"), root, &pattern), "001");
+    }
+
+    /// One second of one channel.
+    #[cfg(unix)]
+    fn write_edf(path: &Path) {
+        let start = edf::StartTime {
+            year: 2020,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+        };
+        let mut spec = edf::FileSpec::new(edf::Format::Edf, false, start, 1.0);
+        spec.records = 1;
+        spec.signals = vec![edf::SignalSpec::new(
+            "Cz",
+            "uV",
+            -500.0,
+            500.0,
+            edf::Format::Edf,
+            100,
+        )];
+        let mut w = edf::Writer::new(Vec::new(), &spec, &[]).expect("writer");
+        w.write_record(&[vec![0.0; 100]]).expect("record");
+        std::fs::write(path, w.finish().expect("finish")).expect("write");
+    }
+
+    /// Links to files are recordings (as in DataLad datasets); a link to
+    /// nothing is reported with what to do, and links to folders are not
+    /// followed.
+    #[cfg(unix)]
+    #[test]
+    fn links_to_files_are_recordings_and_broken_links_are_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let annex = dir.path().join("annex");
+        let root = dir.path().join("study");
+        for d in [&annex, &root.join("p01"), &root.join("p02")] {
+            std::fs::create_dir_all(d).expect("mkdir");
+        }
+        write_edf(&annex.join("content"));
+        write_edf(&root.join("p01/night1.edf"));
+        std::os::unix::fs::symlink(annex.join("content"), root.join("p02/night1.edf"))
+            .expect("link");
+        std::os::unix::fs::symlink(annex.join("missing"), root.join("p02/night2.edf"))
+            .expect("link");
+        std::os::unix::fs::symlink(&annex, root.join("p03")).expect("link");
+
+        let (files, unreadable) = walk(&root).expect("walk");
+        let names: Vec<PathBuf> = files.iter().map(|f| relative(f, &root)).collect();
+        assert_eq!(
+            names,
+            [
+                PathBuf::from("p01/night1.edf"),
+                PathBuf::from("p02/night1.edf")
+            ]
+        );
+        assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+        assert_eq!(unreadable[0].path, PathBuf::from("p02/night2.edf"));
+        assert!(
+            unreadable[0].reason.contains("datalad get"),
+            "{}",
+            unreadable[0].reason
+        );
     }
 }
