@@ -147,13 +147,32 @@ pub fn stratified_sample(windows: &Windows, config: &SampleConfig) -> Sample {
     let total = windows.windows.len();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
 
-    // Strata and recordings, as lists of window indices.
-    let mut by_stratum: BTreeMap<(u32, u32), Vec<usize>> = BTreeMap::new();
-    let mut by_recording: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    // Strata and recordings, as lists of window indices, in the order of
+    // (subject, class) and of recording. Subjects, classes and recordings
+    // are numbered densely, so the lists sit in vectors indexed by them
+    // rather than in maps looked up once per window.
+    let classes = windows
+        .windows
+        .iter()
+        .map(|w| w.class)
+        .max()
+        .map_or(0, |c| c as usize + 1);
+    let dense = |n: Option<u32>| n.map_or(0, |n| n as usize + 1);
+    let mut by_stratum: Vec<Vec<usize>> =
+        vec![Vec::new(); dense(windows.windows.iter().map(|w| w.subject).max()) * classes];
+    let mut by_recording: Vec<Vec<usize>> =
+        vec![Vec::new(); dense(windows.windows.iter().map(|w| w.recording).max())];
     for (i, w) in windows.windows.iter().enumerate() {
-        by_stratum.entry((w.subject, w.class)).or_default().push(i);
-        by_recording.entry(w.recording).or_default().push(i);
+        by_stratum[w.subject as usize * classes + w.class as usize].push(i);
+        by_recording[w.recording as usize].push(i);
     }
+    let by_stratum: Vec<((u32, u32), Vec<usize>)> = by_stratum
+        .into_iter()
+        .enumerate()
+        .filter(|(_, members)| !members.is_empty())
+        .map(|(k, members)| (((k / classes) as u32, (k % classes) as u32), members))
+        .collect();
+    by_recording.retain(|members| !members.is_empty());
     let requested = match config.size {
         SampleSize::Full => total,
         SampleSize::Count(n) => n.min(total),
@@ -165,12 +184,12 @@ pub fn stratified_sample(windows: &Windows, config: &SampleConfig) -> Sample {
     .min(total);
 
     // Proportional shares, rounded by largest remainders.
-    let sizes: Vec<usize> = by_stratum.values().map(Vec::len).collect();
+    let sizes: Vec<usize> = by_stratum.iter().map(|(_, m)| m.len()).collect();
     let proportional = largest_remainders(&sizes, requested, &mut rng);
 
     // The per-recording floor: windows every recording must contribute.
     let mut chosen = vec![false; total];
-    for members in by_recording.values() {
+    for members in &by_recording {
         let k = config.min_per_recording.min(members.len());
         for j in choose(&mut rng, members.len(), k) {
             chosen[members[j]] = true;
@@ -179,17 +198,19 @@ pub fn stratified_sample(windows: &Windows, config: &SampleConfig) -> Sample {
 
     // Each stratum: the largest of share, floor and what is already chosen.
     let mut strata = Vec::with_capacity(by_stratum.len());
+    let mut rest: Vec<usize> = Vec::new();
     for (((subject, class), members), prop) in by_stratum.iter().zip(proportional) {
         let available = members.len();
         let floor = config.min_per_stratum.min(available);
-        let already: Vec<usize> = members.iter().copied().filter(|&i| chosen[i]).collect();
-        let rest: Vec<usize> = members.iter().copied().filter(|&i| !chosen[i]).collect();
+        rest.clear();
+        rest.extend(members.iter().copied().filter(|&i| !chosen[i]));
+        let already = available - rest.len();
         let target = prop.max(floor);
-        let sampled = target.max(already.len());
-        for j in choose(&mut rng, rest.len(), sampled - already.len()) {
+        let sampled = target.max(already);
+        for j in choose(&mut rng, rest.len(), sampled - already) {
             chosen[rest[j]] = true;
         }
-        let allocation = if already.len() > target {
+        let allocation = if already > target {
             Allocation::MinPerRecording
         } else if floor > prop {
             Allocation::MinPerStratum
