@@ -84,6 +84,20 @@ pub struct StartTime {
     pub second: u8,
 }
 
+impl StartTime {
+    /// Midnight at the start of a day.
+    pub const fn midnight(year: u16, month: u8, day: u8) -> StartTime {
+        StartTime {
+            year,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+        }
+    }
+}
+
 /// The header of one signal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignalHeader {

@@ -14,39 +14,9 @@
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
-use edf::{FileSpec, Format, SignalSpec, StartTime, Writer};
+mod common;
 
 const PAGE: usize = 4096;
-
-/// 32 channels × 256 Hz × 600 s of EDF: 9.8 MB in records of 16,384 bytes.
-fn write_recording(path: &Path) {
-    let start = StartTime {
-        year: 2020,
-        month: 1,
-        day: 1,
-        hour: 0,
-        minute: 0,
-        second: 0,
-    };
-    let mut spec = FileSpec::new(Format::Edf, false, start, 1.0);
-    spec.records = 600;
-    spec.signals = (0..32)
-        .map(|i| SignalSpec::new(&format!("E{i}"), "uV", -500.0, 500.0, Format::Edf, 256))
-        .collect();
-    let out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
-    let mut w = Writer::new(out, &spec, &[]).expect("header");
-    let record: Vec<Vec<f64>> = (0..32)
-        .map(|c| {
-            (0..256)
-                .map(|k| ((k * (c + 1)) % 200) as f64 - 100.0)
-                .collect()
-        })
-        .collect();
-    for _ in 0..600 {
-        w.write_record(&record).expect("record");
-    }
-    w.finish().expect("finish");
-}
 
 /// Whether each page of `path` is in the page cache.
 fn resident(path: &Path) -> Vec<bool> {
@@ -88,7 +58,8 @@ fn evict(path: &Path) -> bool {
 fn lazy_opening_reads_the_header_and_prefetch_reads_the_records_asked_for() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("sampled.edf");
-    write_recording(&path);
+    // 600 records: 9.8 MB.
+    common::write_32_channels(&path, 600);
     if !evict(&path) {
         eprintln!(
             "the page cache of {} cannot be emptied here; nothing to measure",

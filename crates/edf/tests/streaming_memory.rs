@@ -5,10 +5,11 @@
 //! tests mapping files would disturb the measurement.
 
 #[cfg(target_os = "linux")]
+mod common;
+
+#[cfg(target_os = "linux")]
 #[test]
 fn streaming_with_release_keeps_resident_file_pages_flat() {
-    use edf::{FileSpec, Format, SignalSpec, StartTime, Writer};
-
     fn rss_file_kb() -> u64 {
         let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
         status
@@ -21,32 +22,7 @@ fn streaming_with_release_keeps_resident_file_pages_flat() {
     // 32 channels × 256 Hz × 1200 s of EDF: 19.7 MB.
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("long.edf");
-    let start = StartTime {
-        year: 2020,
-        month: 1,
-        day: 1,
-        hour: 0,
-        minute: 0,
-        second: 0,
-    };
-    let mut spec = FileSpec::new(Format::Edf, false, start, 1.0);
-    spec.records = 1200;
-    spec.signals = (0..32)
-        .map(|i| SignalSpec::new(&format!("E{i}"), "uV", -500.0, 500.0, Format::Edf, 256))
-        .collect();
-    let out = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-    let mut w = Writer::new(out, &spec, &[]).expect("header");
-    let record: Vec<Vec<f64>> = (0..32)
-        .map(|c| {
-            (0..256)
-                .map(|k| ((k * (c + 1)) % 200) as f64 - 100.0)
-                .collect()
-        })
-        .collect();
-    for _ in 0..1200 {
-        w.write_record(&record).expect("record");
-    }
-    w.finish().expect("finish");
+    common::write_32_channels(&path, 1200);
 
     let file = edf::Edf::open(&path).expect("readable");
     let before = rss_file_kb();

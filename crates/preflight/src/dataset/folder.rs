@@ -237,14 +237,7 @@ mod tests {
     /// One second of one channel.
     #[cfg(unix)]
     fn write_edf(path: &Path) {
-        let start = edf::StartTime {
-            year: 2020,
-            month: 1,
-            day: 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-        };
+        let start = edf::StartTime::midnight(2020, 1, 1);
         let mut spec = edf::FileSpec::new(edf::Format::Edf, false, start, 1.0);
         spec.records = 1;
         spec.signals = vec![edf::SignalSpec::new(
