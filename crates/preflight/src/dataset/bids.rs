@@ -115,6 +115,21 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
     let lazily = |path: &Path| {
         !config.read_every_record && sidecar(path, "events.tsv").is_some_and(|p| p.is_file())
     };
+    // Headers and sidecars asked for together, before any is waited on.
+    let sidecars: Vec<PathBuf> = files
+        .iter()
+        .flat_map(|f| ["events.tsv", "channels.tsv"].map(|s| sidecar(f, s)))
+        .flatten()
+        .collect();
+    {
+        use super::prefetch::{ask_for, Part};
+        ask_for(
+            files
+                .par_iter()
+                .map(|f| (f.as_path(), Part::Ends))
+                .chain(sidecars.par_iter().map(|f| (f.as_path(), Part::All))),
+        );
+    }
     let (mut recordings, bad) = folder::open_all(root, &files, subject_of, lazily);
     unreadable.extend(bad);
 

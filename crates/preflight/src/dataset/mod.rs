@@ -13,6 +13,7 @@ pub mod bids;
 mod channels;
 pub mod folder;
 pub mod numpy;
+mod prefetch;
 mod recording;
 
 use std::collections::BTreeMap;
