@@ -446,6 +446,26 @@ impl FeatureTable {
     /// of first appearance as the rows are taken in window order), rows by
     /// window index.
     pub fn merge(self, other: FeatureTable) -> FeatureTable {
+        // Tables of the same channels, every window with all of them (one
+        // montage across the dataset, the usual case): the general merge
+        // below would map every channel to its own place, so the rows move
+        // over as they are, in window order.
+        let full = |t: &FeatureTable| {
+            t.rows
+                .iter()
+                .all(|r| r.channels.iter().all(Option::is_some))
+        };
+        if self.channels == other.channels && full(&self) && full(&other) {
+            let FeatureTable { channels, mut rows } = self;
+            rows.extend(other.rows);
+            rows.sort_by_key(|r| r.window);
+            return FeatureTable { channels, rows };
+        }
+        self.merge_by_name(other)
+    }
+
+    /// [`FeatureTable::merge`] for tables whose channels differ.
+    fn merge_by_name(self, other: FeatureTable) -> FeatureTable {
         let tables = [self, other];
         let mut order: Vec<(usize, usize, usize)> = tables
             .iter()
@@ -567,5 +587,27 @@ mod tests {
         assert_eq!(t.channels, ["Fz", "Cz", "Pz"]);
         assert_eq!(t.rows[1].window, 5);
         assert!(t.rows[1].channels[0].is_none() && t.rows[1].channels[2].is_some());
+    }
+
+    /// Tables of one montage merge by moving their rows; the result is
+    /// the one matching channels by name gives.
+    #[test]
+    fn tables_of_one_montage_merge_as_by_name() {
+        let maker = FeatureMaker::new([], LineNoiseConfig::default());
+        let row = |window: usize, seed: u64| {
+            let x = noise(8, seed);
+            let channels = ["Fz", "Cz", "Pz"]
+                .iter()
+                .enumerate()
+                .map(|(k, name)| (name.to_string(), maker.channel(&x[k..], 0.0, (None, None))))
+                .collect();
+            (window, channels)
+        };
+        let sample = FeatureTable::from_windows(vec![row(2, 1), row(9, 2), row(4, 3)]);
+        let more = FeatureTable::from_windows(vec![row(7, 4), row(0, 5), row(11, 6)]);
+        let moved = sample.clone().merge(more.clone());
+        assert_eq!(moved, sample.merge_by_name(more));
+        let windows: Vec<usize> = moved.rows.iter().map(|r| r.window).collect();
+        assert_eq!(windows, [0, 2, 4, 7, 9, 11]);
     }
 }
