@@ -849,9 +849,10 @@ fn offsets_note(table: &FeatureTable) -> Option<Note> {
             stds.push(f64::from(s));
         }
     }
+    // The middle element, as a sort would place it, without the sort.
     let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied()
+        let middle = v.len() / 2;
+        (middle < v.len()).then(|| *v.select_nth_unstable_by(middle, f64::total_cmp).1)
     };
     let (m, s) = (median(&mut means)?, median(&mut stds)?);
     (m > 100.0 && m > 10.0 * s).then(|| Note {

@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use serde::Serialize;
 
 use crate::measure::line_noise::{line_ratio, LineNoiseConfig};
@@ -116,8 +118,11 @@ impl SpectrumSums {
 
     /// Line-noise ratios of the average spectrum of every pair.
     pub fn lines(&self, config: &LineNoiseConfig) -> Vec<ChannelLine> {
-        self.pairs()
-            .filter(|(_, _, s)| s.windows > 0)
+        // One line ratio per recording × channel: thousands of them in a
+        // dataset, each independent.
+        let pairs: Vec<_> = self.pairs().filter(|(_, _, s)| s.windows > 0).collect();
+        pairs
+            .into_par_iter()
             .map(|(recording, channel, s)| {
                 let mean: Vec<f64> = s.power.iter().map(|p| p / s.windows as f64).collect();
                 let psd = Psd::from_parts(s.sfreq_hz, s.segment_len, mean, s.windows);
