@@ -130,6 +130,15 @@ impl Table {
 fn csv_error(path: &Path, e: csv::Error) -> Error {
     match e.into_kind() {
         csv::ErrorKind::Io(error) => Error::io(path, error),
+        // Rows counted from the header's 1, as everywhere in this module.
+        csv::ErrorKind::Utf8 { pos, err } => Error::invalid(
+            path,
+            match pos {
+                Some(p) => format!("row {}", p.record() + 1),
+                None => "table".to_string(),
+            },
+            format!("cell {} is not UTF-8 text", err.field() + 1),
+        ),
         other => Error::invalid(path, "table", format!("{other:?}")),
     }
 }
@@ -156,6 +165,52 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("sub-01_task-x_events.tsv"), "{msg}");
         assert!(msg.contains("`duration`"), "{msg}");
+    }
+
+    #[test]
+    fn line_ends_blank_lines_and_a_byte_order_mark_are_read_as_bids_writes_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.tsv");
+        std::fs::write(
+            &path,
+            "\u{feff}onset\tduration\r\n1.5\t0\r\n\r\n2.5 \tn/a\n3.5\t1\r4.5\t2",
+        )
+        .expect("write");
+        let t = Table::read(&path, &["onset", "duration"]).expect("valid");
+        assert_eq!(t.columns, ["onset", "duration"]);
+        let onsets: Vec<_> = t.rows.iter().map(|r| t.cell(r, Some(0))).collect();
+        assert_eq!(onsets, [Some("1.5"), Some("2.5"), Some("3.5"), Some("4.5")]);
+        assert_eq!(t.cell(&t.rows[1], Some(1)), None);
+        let values: Vec<_> = t.values(&t.rows[3]).collect();
+        assert_eq!(values, ["4.5", "2"]);
+    }
+
+    #[test]
+    fn a_short_row_or_bytes_that_are_not_text_name_the_row() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.tsv");
+        std::fs::write(&path, "onset\tduration\n1.5\t0\n2.5\n").expect("write");
+        let msg = Table::read(&path, &["onset"])
+            .expect_err("short")
+            .to_string();
+        assert!(
+            msg.contains("row 3") && msg.contains("has 1 cells, the header has 2"),
+            "{msg}"
+        );
+        std::fs::write(&path, b"onset\tduration\n1.5\t\xff\n").expect("write");
+        let msg = Table::read(&path, &["onset"])
+            .expect_err("not UTF-8")
+            .to_string();
+        assert!(msg.contains("row 2") && msg.contains("UTF-8"), "{msg}");
+        let empty = dir.path().join("empty.tsv");
+        std::fs::write(&empty, "").expect("write");
+        let msg = Table::read(&empty, &["onset"])
+            .expect_err("no header")
+            .to_string();
+        assert!(
+            msg.contains("`onset`") && msg.contains("no columns"),
+            "{msg}"
+        );
     }
 
     #[test]
