@@ -4,7 +4,9 @@
 //! what a reader of an accuracy figure needs: the majority-class baseline
 //! (the accuracy of always answering the most common class), balanced
 //! class weights for a weighted loss, and a plain warning when the
-//! minority share is under 20%.
+//! minority share is under 20% and smaller than the majority's (ten classes
+//! of 10% each are balanced). Unlabelled windows
+//! ([`Windows::unlabelled_class`]) are no class here.
 //!
 //! Class weights follow scikit-learn's `compute_class_weight("balanced")`:
 //! `w_c = n / (k · n_c)` for `n` windows of `k` classes, `n_c` in class
@@ -42,7 +44,7 @@ pub struct SubjectBalance {
 /// The class balance of a dataset's windows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Balance {
-    /// Windows in all.
+    /// Labelled windows in all.
     pub windows: usize,
     /// Per class, in the order of [`Windows::classes`]; classes without
     /// windows are left out.
@@ -88,11 +90,17 @@ pub fn balance(windows: &Windows) -> Balance {
     let mut counts = vec![0usize; k];
     let mut per_subject = vec![vec![0usize; k]; windows.subjects.len()];
     for w in &windows.windows {
+        if Some(w.class) == windows.unlabelled_class {
+            continue;
+        }
         counts[w.class as usize] += 1;
         if let Some(row) = per_subject.get_mut(w.subject as usize) {
             row[w.class as usize] += 1;
         }
     }
+    // The classes with windows: those of the balance and of each subject's
+    // counts.
+    let kept: Vec<bool> = counts.iter().map(|&c| c > 0).collect();
     let n: usize = counts.iter().sum();
     let present = counts.iter().filter(|&&c| c > 0).count();
     let classes: Vec<ClassBalance> = windows
@@ -122,7 +130,10 @@ pub fn balance(windows: &Windows) -> Balance {
             _ => Some(c),
         });
     let warning = match (majority, minority) {
-        (Some(major), Some(minor)) if classes.len() > 1 && minor.share < MINORITY_SHARE => {
+        // Classes of equal size are balanced however many there are.
+        (Some(major), Some(minor))
+            if classes.len() > 1 && minor.share < MINORITY_SHARE && minor.count < major.count =>
+        {
             Some(format!(
                 "Classes are imbalanced: {} is {:.1}% of windows. A model that always answers \
                  {} scores {:.1}% accuracy, so accuracy says little here; report balanced \
@@ -147,7 +158,12 @@ pub fn balance(windows: &Windows) -> Balance {
             .zip(per_subject)
             .map(|(s, counts)| SubjectBalance {
                 subject: s.clone(),
-                counts,
+                counts: counts
+                    .iter()
+                    .zip(&kept)
+                    .filter(|(_, &k)| k)
+                    .map(|(&c, _)| c)
+                    .collect(),
             })
             .collect(),
         warning,
@@ -223,5 +239,51 @@ mod tests {
         let b = balance(&Windows::default());
         assert_eq!(b.majority_baseline, None);
         assert!(b.classes.is_empty() && b.warning.is_none());
+    }
+
+    #[test]
+    fn classes_of_equal_size_are_not_called_imbalanced() {
+        // Nine classes of one window each: every share is 11.1%, under a
+        // fifth, yet nothing is a minority.
+        let mut w = windows(&[]);
+        w.classes = (0..9).map(|c| format!("c{c}")).collect();
+        w.recordings.push("r".into());
+        w.subjects.push("01".into());
+        w.recording_subject.push(0);
+        for class in 0..9 {
+            w.windows.push(Window {
+                recording: 0,
+                subject: 0,
+                class,
+                locator: Locator::Time {
+                    start_s: f64::from(class),
+                },
+            });
+        }
+        let b = balance(&w);
+        assert_eq!(b.classes.len(), 9);
+        assert!(b.warning.is_none(), "{:?}", b.warning);
+        // One more window of one class makes the others minorities.
+        w.windows.push(Window {
+            recording: 0,
+            subject: 0,
+            class: 0,
+            locator: Locator::Time { start_s: 9.0 },
+        });
+        assert!(balance(&w).warning.unwrap().contains("c1 is 10.0%"));
+    }
+
+    #[test]
+    fn unlabelled_windows_are_no_class_of_the_balance() {
+        let mut w = windows(&[[10, 10, 30], [10, 10, 30]]);
+        w.classes[2] = crate::window::UNLABELLED.to_string();
+        w.unlabelled_class = Some(2);
+        let b = balance(&w);
+        assert_eq!(b.windows, 40);
+        let names: Vec<&str> = b.classes.iter().map(|c| c.class.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(b.subjects[0].counts, [10, 10]);
+        assert_eq!(b.majority_baseline, Some(0.5));
+        assert!(b.warning.is_none());
     }
 }

@@ -242,6 +242,12 @@ pub struct Windows {
     pub windows: Vec<Window>,
     /// Windows left out: reason → count.
     pub skipped: BTreeMap<SkipReason, usize>,
+    /// The class of the unlabelled windows [`windows_or_tiles`] gave the
+    /// recordings that no event made a window in, when other recordings
+    /// have labelled windows: index into [`Windows::classes`]. Such windows
+    /// are audited like any other but are no class of the balance.
+    #[serde(skip)]
+    pub unlabelled_class: Option<u32>,
 }
 
 impl Windows {
@@ -261,6 +267,21 @@ impl Windows {
 /// `source` is ignored; its recordings are its groups (subjects), or one
 /// `all` when it has no `groups.npy`.
 pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
+    make_windows(dataset, source, false)
+}
+
+/// The windows of [`windows`], plus, for windows around events, unlabelled
+/// windows of the same length tiling each recording that no event made a
+/// window in (no events at all, none of a class, or none that fits), so
+/// that a check of the dataset sees every recording. Their class,
+/// [`UNLABELLED`], is named in [`Windows::unlabelled_class`] when other
+/// windows have labels. Training and export take [`windows`]: a window
+/// without a label is nothing to learn from.
+pub fn windows_or_tiles(dataset: &Dataset, source: &WindowSource) -> Windows {
+    make_windows(dataset, source, true)
+}
+
+fn make_windows(dataset: &Dataset, source: &WindowSource, tile_unwindowed: bool) -> Windows {
     if dataset.layout == Layout::Numpy {
         return numpy_windows(dataset);
     }
@@ -278,6 +299,7 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
         out.recording_subject.push(subject);
         match source {
             WindowSource::Events { offset_s, classes } => {
+                let before = raw.len();
                 for event in &recording.events {
                     let class = match classes {
                         Some(map) => map.class_of(&event.label),
@@ -296,6 +318,15 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
                             raw.push((recording_index, subject, class, start_s));
                         }
                         Err(reason) => *out.skipped.entry(reason).or_insert(0) += 1,
+                    }
+                }
+                let length_s = offset_s.1 - offset_s.0;
+                if tile_unwindowed && raw.len() == before && length_s > 0.0 {
+                    for start_s in fixed_starts(recording, length_s) {
+                        if fits(recording, start_s, length_s).is_ok() {
+                            let class = class_ids.id(UNLABELLED);
+                            raw.push((recording_index, subject, class, start_s));
+                        }
                     }
                 }
             }
@@ -326,6 +357,13 @@ pub fn windows(dataset: &Dataset, source: &WindowSource) -> Windows {
     let (class_names, class_order) = class_ids.sorted();
     out.subjects = subject_names;
     out.classes = class_names;
+    if tile_unwindowed && matches!(source, WindowSource::Events { .. }) && out.classes.len() > 1 {
+        out.unlabelled_class = out
+            .classes
+            .iter()
+            .position(|c| c == UNLABELLED)
+            .map(|k| k as u32);
+    }
     for s in &mut out.recording_subject {
         *s = subject_order[*s as usize];
     }
@@ -596,6 +634,51 @@ mod tests {
         assert_eq!(w.windows.len(), 5);
         assert_eq!(w.classes, ["patient"]);
         assert_eq!(w.skipped[&SkipReason::NoLabel], 2);
+    }
+
+    #[test]
+    fn recordings_without_event_windows_are_tiled_for_an_audit() {
+        let d = dataset(vec![
+            recording("01", "a.edf", 10.0, &[(1.0, "T1"), (5.0, "T2")]),
+            // No events at all, and events of no class.
+            recording("01", "b.edf", 3.5, &[]),
+            recording("02", "c.edf", 2.0, &[(1.0, "boundary")]),
+        ]);
+        let source = WindowSource::Events {
+            offset_s: (-0.5, 0.5),
+            classes: Some("T1,T2".parse().unwrap()),
+        };
+        // Training sees the labelled windows only.
+        let labelled = windows(&d, &source);
+        assert_eq!(labelled.windows.len(), 2);
+        assert_eq!(labelled.unlabelled_class, None);
+        let audited = windows_or_tiles(&d, &source);
+        assert_eq!(audited.classes, ["T1", "T2", UNLABELLED]);
+        assert_eq!(audited.unlabelled_class, Some(2));
+        let tiles: Vec<(u32, f64)> = audited
+            .windows
+            .iter()
+            .filter(|w| w.class == 2)
+            .map(|w| match w.locator {
+                Locator::Time { start_s } => (w.recording, start_s),
+                Locator::Row { .. } => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            tiles,
+            [(1, 0.0), (1, 1.0), (1, 2.0), (2, 0.0), (2, 1.0)],
+            "3.5 s give three 1 s tiles, 2 s two"
+        );
+        // Still by recording, then time.
+        let order: Vec<u32> = audited.windows.iter().map(|w| w.recording).collect();
+        assert!(order.windows(2).all(|p| p[0] <= p[1]), "{order:?}");
+        // Nothing to tile when every recording has a window.
+        let full = windows_or_tiles(
+            &dataset(vec![recording("01", "a.edf", 10.0, &[(1.0, "T1")])]),
+            &source,
+        );
+        assert_eq!(full.classes, ["T1"]);
+        assert_eq!(full.unlabelled_class, None);
     }
 
     #[test]

@@ -100,3 +100,103 @@ fn nihon_kohden_export_has_50_hz() {
     let r = &report.line_noise[0];
     assert!(r.channels_with_line * 2 > r.channels, "{r:?}");
 }
+
+/// Distinct values of one channel of a recording, decoded whole.
+fn distinct_values(path: &std::path::Path, channel: &str) -> usize {
+    let edf = edf::Edf::open(path).unwrap();
+    let signal = edf
+        .header()
+        .signals
+        .iter()
+        .position(|s| s.label == channel)
+        .unwrap_or_else(|| panic!("{channel} not in {}", path.display()));
+    let mut values: Vec<u32> = edf
+        .read_signal::<f32>(signal)
+        .unwrap()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    values.len()
+}
+
+#[test]
+fn a_recording_without_events_beside_others_is_audited_in_unlabelled_windows() {
+    let Some(root) = data_root() else {
+        return;
+    };
+    let Some(bdf) = run("mne-testing-data/BDF") else {
+        return;
+    };
+    // test_bdf_stim_channel.bdf has no events; multiple_annotation_chans.bdf
+    // has ten. The first is measured all the same: its Status trigger
+    // channel is constant, and it carries 50 Hz (ratio 64 on Cz in
+    // SOURCES.md).
+    let note = bdf
+        .notes
+        .iter()
+        .find(|n| n.kind == "unwindowed_recordings")
+        .expect("a note on the recording without events");
+    assert!(
+        note.text.contains("test_bdf_stim_channel.bdf"),
+        "{}",
+        note.text
+    );
+    assert!(
+        has_finding(&bdf, "test_bdf_stim_channel.bdf", "Status", &[Cause::Flat]),
+        "{:?}",
+        bdf.findings
+    );
+    let stim = bdf
+        .line_noise
+        .iter()
+        .find(|r| r.recording == "test_bdf_stim_channel.bdf")
+        .expect("mains of the recording without events");
+    assert_eq!(stim.mains_hz, Some(50.0), "{stim:?}");
+    // Its unlabelled windows are no class of the balance: nine event
+    // classes of one window each, balanced.
+    assert_eq!(bdf.balance.classes.len(), 9, "{:?}", bdf.balance.classes);
+    assert!(bdf.balance.classes.iter().all(|c| c.class != "unlabelled"));
+    assert!(bdf.balance.warning.is_none(), "{:?}", bdf.balance.warning);
+
+    // SOURCES.md calls acc1-3 flat (their std is tiny beside the EEG's,
+    // in other units), but an accelerometer at rest is quantized, not
+    // constant: the audit does not flag them.
+    let file = root.join("mne-testing-data/BDF/multiple_annotation_chans.bdf");
+    for channel in ["acc1", "acc2", "acc3"] {
+        assert!(distinct_values(&file, channel) >= 10, "{channel}");
+        assert!(
+            !bdf.findings.iter().any(|f| f.channel == channel),
+            "{channel}: {:?}",
+            bdf.findings
+        );
+    }
+}
+
+#[test]
+fn the_sleep_recording_without_events_is_audited_and_its_slow_temperature_is_not_flat() {
+    let Some(root) = data_root() else {
+        return;
+    };
+    let Some(report) = run("edfio-testdata") else {
+        return;
+    };
+    let note = report
+        .notes
+        .iter()
+        .find(|n| n.kind == "unwindowed_recordings")
+        .expect("a note on the recordings without events");
+    for file in ["short_psg.bdf", "short_psg.edf"] {
+        assert!(note.text.contains(file), "{}", note.text);
+        let path = root.join("edfio-testdata/tests/TEST_DATA").join(file);
+        // The rectal temperature, at 1 Hz, drifts over 84 values in
+        // 300 s: slow, not constant.
+        assert!(distinct_values(&path, "Temp rectal") >= 50, "{file}");
+    }
+    assert!(
+        !report.findings.iter().any(|f| f.channel == "Temp rectal"),
+        "{:?}",
+        report.findings
+    );
+}

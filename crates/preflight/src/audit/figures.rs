@@ -260,6 +260,7 @@ mod tests {
             recording_subject: vec![0, 0],
             windows: Vec::new(),
             skipped: BTreeMap::new(),
+            unlabelled_class: None,
         };
         // 1 Hz bins from 0 to 128 Hz; a line at 60 Hz only in r1.
         let flat = vec![1.0; 129];

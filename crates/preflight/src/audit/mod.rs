@@ -50,7 +50,7 @@ use crate::measure::line_noise::LineNoiseConfig;
 use crate::measure::moments::Moments;
 use crate::read::{fold_windows, ReadConfig, WindowSignals};
 use crate::sample::{stratified_sample, Allocation, SampleConfig, SampleSize};
-use crate::window::{windows, FixedLabel, SkipReason, WindowSource, Windows};
+use crate::window::{windows_or_tiles, FixedLabel, SkipReason, WindowSource, Windows, UNLABELLED};
 
 use detect::{DetectConfig, Reference};
 use features::{ChannelFeatures, FeatureMaker, FeatureScratch, FeatureTable, RecordingRows};
@@ -160,7 +160,7 @@ pub struct SampleSummary {
 /// A dataset-wide observation that is not a fault of one recording.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Note {
-    /// `dataset_mains`, `dc_offsets` or `no_events`.
+    /// `dataset_mains`, `dc_offsets`, `no_events` or `unwindowed_recordings`.
     pub kind: String,
     /// Subject it concerns, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -289,12 +289,21 @@ impl Settings {
 /// Runs the audit. `progress` hears of each stage and the windows it
 /// will decode.
 pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, usize)) -> Audit {
-    // Windows and the sample. Recordings without any event still get
-    // audited, in unlabelled 1 s windows.
+    // Windows and the sample. Recordings without any event window still
+    // get audited, in unlabelled windows of the same length.
     let mut notes = Vec::new();
     let clock = std::time::Instant::now();
-    let mut windows = windows(dataset, &config.windows);
+    let mut windows = windows_or_tiles(dataset, &config.windows);
     let mut window_source = config.windows.clone();
+    let only_tiles = windows.classes.len() == 1 && windows.classes[0] == UNLABELLED;
+    if matches!(config.windows, WindowSource::Events { .. })
+        && (windows.windows.is_empty() || only_tiles)
+    {
+        windows = crate::window::windows(dataset, &config.windows);
+    }
+    if let Some(class) = windows.unlabelled_class {
+        notes.push(tiles_note(&windows, class));
+    }
     if windows.windows.is_empty() && matches!(config.windows, WindowSource::Events { .. }) {
         let fixed = WindowSource::Fixed {
             length_s: 1.0,
@@ -732,6 +741,33 @@ fn bytes_covered(spans: &Spans) -> u64 {
         }
     }
     total
+}
+
+/// The note on the recordings that no event made a window in, audited in
+/// unlabelled windows of `class`.
+fn tiles_note(windows: &Windows, class: u32) -> Note {
+    let mut tiled: Vec<&str> = windows
+        .windows
+        .iter()
+        .filter(|w| w.class == class)
+        .map(|w| windows.recordings[w.recording as usize].as_str())
+        .collect();
+    tiled.dedup();
+    let n = tiled.len();
+    let named = match n {
+        1..=3 => tiled.join(", "),
+        _ => format!("{} and {} more", tiled[..3].join(", "), n - 3),
+    };
+    Note {
+        kind: "unwindowed_recordings".to_string(),
+        subject: None,
+        text: format!(
+            "{n} of {} recordings had no event to make a window from ({named}): they were \
+             audited in unlabelled {:.2} s windows, which the class balance leaves out.",
+            windows.recordings.len(),
+            windows.duration_s
+        ),
+    }
 }
 
 /// Mains line noise of one recording, from its channels' average
