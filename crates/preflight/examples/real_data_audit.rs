@@ -12,7 +12,7 @@ use preflight::audit::{audit, AuditConfig};
 use preflight::dataset::{discover, DiscoverConfig};
 
 /// Folders audited, with what `SOURCES.md` says is wrong with them.
-const FOLDERS: [(&str, &str); 7] = [
+const FOLDERS: [(&str, &str); 8] = [
     (
         "eegmmidb_S001",
         "60 Hz mains (BCI2000, New York); ratio 10-31 on the worst channel of \
@@ -43,6 +43,43 @@ const FOLDERS: [(&str, &str); 7] = [
     (
         "edfio-testdata",
         "mixed rates (100 Hz, 1 Hz), annotations-only files; Temp rectal flat",
+    ),
+    (
+        "EDF.jl-testdata",
+        "evt.bdf: one flat 1 Hz event channel; test_uneven_samp.edf: 0.2 Hz block \
+        wave (flat column), file size not the header's; no events in three files",
+    ),
+];
+
+/// Channels `SOURCES.md` lists as flat (its rule: peak-to-peak 0, or a std
+/// under 1e-3 of the file's median channel std, whatever the units) that
+/// the audit does not flag, with the reason; the example measures each
+/// from its samples.
+const NOT_FLAT: [(&str, &str, &str); 5] = [
+    (
+        "mne-testing-data/BDF/multiple_annotation_chans.bdf",
+        "acc1",
+        "an accelerometer at rest, in g beside EEG in µV: quantized, not constant",
+    ),
+    (
+        "mne-testing-data/BDF/multiple_annotation_chans.bdf",
+        "acc2",
+        "as acc1",
+    ),
+    (
+        "mne-testing-data/BDF/multiple_annotation_chans.bdf",
+        "acc3",
+        "as acc1",
+    ),
+    (
+        "edfio-testdata/tests/TEST_DATA/short_psg.edf",
+        "Temp rectal",
+        "a temperature in °C at 1 Hz: slow drift, not constant",
+    ),
+    (
+        "edfio-testdata/tests/TEST_DATA/short_psg.bdf",
+        "Temp rectal",
+        "as in short_psg.edf",
     ),
 ];
 
@@ -135,5 +172,59 @@ fn main() {
             notes.join(", ")
         );
     }
+    let _ = writeln!(
+        out,
+        "\ntest_generator_2.edf and test_utf8_annotations.edf are EDFlib's synthetic test \
+         signals: noiseless sines and a square wave whose every 1 s window is constant. On a \
+         noiseless sine the flanks of a mains line hold rounding noise only, so the 4th \
+         harmonic of the 15 Hz sine (60 Hz) stands far over them: `mains` is the rule's \
+         verdict, which no recorded signal would meet without a line."
+    );
+    not_flat(&root, &mut out);
     print!("{out}");
+}
+
+/// The table of [`NOT_FLAT`]: each channel's samples, distinct values and
+/// longest constant stretch, decoded whole.
+fn not_flat(root: &std::path::Path, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\n## Channels SOURCES.md calls flat that the audit does not flag\n\n\
+         SOURCES.md calls a channel flat when its std is under 1e-3 of the file's median \
+         channel std, comparing channels of different units; these vary:\n\n\
+         | file | channel | rate (Hz) | samples | distinct values | longest constant stretch (s) \
+         | why it is not flat |\n|---|---|---:|---:|---:|---:|---|"
+    );
+    for (file, channel, why) in NOT_FLAT {
+        let path = root.join(file);
+        let Ok(edf) = edf::Edf::open(&path) else {
+            let _ = writeln!(out, "| {file} | {channel} | | | | | not readable here |");
+            continue;
+        };
+        let Some(k) = edf.header().signals.iter().position(|s| s.label == channel) else {
+            let _ = writeln!(out, "| {file} | {channel} | | | | | no such channel |");
+            continue;
+        };
+        let Some(rate) = edf.header().sfreq_hz(k) else {
+            continue;
+        };
+        let Ok(x) = edf.read_signal::<f32>(k) else {
+            continue;
+        };
+        let mut bits: Vec<u32> = x.iter().map(|v| v.to_bits()).collect();
+        bits.sort_unstable();
+        bits.dedup();
+        let (mut longest, mut run) = (1usize, 1usize);
+        for pair in x.windows(2) {
+            run = if pair[0] == pair[1] { run + 1 } else { 1 };
+            longest = longest.max(run);
+        }
+        let _ = writeln!(
+            out,
+            "| {file} | {channel} | {rate} | {} | {} | {:.1} | {why} |",
+            x.len(),
+            bits.len(),
+            longest as f64 / rate
+        );
+    }
 }

@@ -199,4 +199,45 @@ fn the_sleep_recording_without_events_is_audited_and_its_slow_temperature_is_not
         "{:?}",
         report.findings
     );
+    // Sampled at 100 Hz, the sleep recordings cannot show a 50 Hz line:
+    // they do not outvote the two 512 Hz files that carry one.
+    assert_eq!(report.mains_hz, Some(50.0));
+    let mains = report
+        .notes
+        .iter()
+        .find(|n| n.kind == "dataset_mains")
+        .expect("a dataset mains note");
+    assert!(mains.text.contains("2 more are not"), "{}", mains.text);
+}
+
+#[test]
+fn an_event_channel_at_1_hz_that_never_changes_is_flat() {
+    let Some(report) = run("EDF.jl-testdata") else {
+        return;
+    };
+    // evt.bdf's only signal, "Empty Event Data", holds one value at 1 Hz:
+    // one sample per window, so flat only across windows.
+    assert!(
+        has_finding(
+            &report,
+            "test/data/evt.bdf",
+            "Empty Event Data",
+            &[Cause::Flat]
+        ),
+        "{:?}",
+        report.findings
+    );
+    // The 0.2 Hz block wave of test_uneven_samp.edf (12.8 Hz, digital
+    // extremes only) is constant within most windows, as SOURCES.md's
+    // flat column says: found, though its file has no events.
+    assert!(
+        has_finding(
+            &report,
+            "test/data/test_uneven_samp.edf",
+            "0.2Hz Blk 1/0uV",
+            &[Cause::Flat, Cause::Clipping]
+        ),
+        "{:?}",
+        report.findings
+    );
 }

@@ -375,7 +375,55 @@ impl ChannelIndex {
     }
 }
 
+/// Fewer finite samples than this in a window, and whether the window is
+/// constant says little about the channel (a temperature at 1-4 Hz, an
+/// event channel at 1 Hz): such cells are judged flat across windows, by
+/// [`FeatureTable::judge_slow_flatness`].
+pub const FLAT_MIN_SAMPLES: u32 = 8;
+
 impl FeatureTable {
+    /// Judges the flatness of the cells with fewer than
+    /// [`FLAT_MIN_SAMPLES`] finite samples across the windows of their
+    /// recording instead of within their window: such a cell is flat when
+    /// every such cell of its recording and channel in the table holds one
+    /// value (each constant, all with the same mean) and there are at least
+    /// two samples in all. `recording_of(window)` gives the recording of a
+    /// row's window. Cells with enough samples keep their own verdict; a
+    /// second call after rows were added judges again from all of them.
+    pub fn judge_slow_flatness(&mut self, recording_of: impl Fn(usize) -> u32) {
+        let finite = |c: &ChannelFeatures| c.samples - c.nan.min(c.samples) - c.inf;
+        let slow = |c: &ChannelFeatures| finite(c) > 0 && finite(c) < FLAT_MIN_SAMPLES;
+        // (recording, channel) -> (the one value so far, samples), or None
+        // once two values differ.
+        let mut verdict: HashMap<(u32, usize), Option<(f32, u32)>> = HashMap::new();
+        for row in &self.rows {
+            let r = recording_of(row.window);
+            for (c, cell) in row.channels.iter().enumerate() {
+                let Some(cell) = cell.as_ref().filter(|cell| slow(cell)) else {
+                    continue;
+                };
+                let constant = cell.std_uv == Some(0.0);
+                let entry = verdict
+                    .entry((r, c))
+                    .or_insert(cell.mean_uv.filter(|_| constant).map(|m| (m, 0)));
+                *entry = match (*entry, cell.mean_uv) {
+                    (Some((m, n)), Some(mean)) if constant && mean == m => {
+                        Some((m, n + finite(cell)))
+                    }
+                    _ => None,
+                };
+            }
+        }
+        for row in &mut self.rows {
+            let r = recording_of(row.window);
+            for (c, cell) in row.channels.iter_mut().enumerate() {
+                if let Some(cell) = cell.as_mut().filter(|cell| slow(cell)) {
+                    cell.is_flat = matches!(verdict.get(&(r, c)), Some(Some((_, n))) if *n >= 2);
+                }
+            }
+        }
+    }
+
     /// Builds a table from per-window channel features, matching channels
     /// by name.
     pub fn from_windows(rows: Vec<(usize, Vec<(String, ChannelFeatures)>)>) -> FeatureTable {
@@ -526,6 +574,47 @@ mod tests {
     fn noise(n: usize, seed: u64) -> Vec<f32> {
         let mut rng = Lcg::new(seed);
         (0..n).map(|_| rng.centred() as f32 * 20.0).collect()
+    }
+
+    #[test]
+    fn channels_too_slow_for_a_window_are_judged_flat_across_windows() {
+        let maker = FeatureMaker::new([256], LineNoiseConfig::default());
+        // Per 1 s window: a 1 Hz event channel that never changes, a 1 Hz
+        // temperature that drifts, and a 4 Hz channel constant within each
+        // window but not across them; two recordings of the constant one.
+        let cells = |values: &[&[f32]]| -> Vec<Option<ChannelFeatures>> {
+            values
+                .iter()
+                .map(|v| Some(maker.channel(v, v.len() as f64, (None, None))))
+                .collect()
+        };
+        let rows: Vec<WindowRow> = (0..6)
+            .map(|w| {
+                let t = 36.5 + 0.01 * w as f32;
+                let step = [w as f32; 4];
+                WindowRow {
+                    window: w,
+                    channels: cells(&[&[7.0], &[t], &step]),
+                }
+            })
+            .collect();
+        let mut table = FeatureTable {
+            channels: vec!["events".into(), "temp".into(), "slow".into()],
+            rows,
+        };
+        // One sample is never flat in its own window.
+        assert!(table.rows.iter().all(|r| !r.channels[0].unwrap().is_flat));
+        // Windows 0-2 are one recording, 3-5 another.
+        table.judge_slow_flatness(|w| u32::from(w >= 3));
+        for row in &table.rows {
+            let [events, temp, slow] = [0, 1, 2].map(|c| row.channels[c].unwrap().is_flat);
+            assert!(events, "window {}", row.window);
+            assert!(!temp && !slow, "window {}", row.window);
+        }
+        // A recording whose only window holds one sample: too little to
+        // call it flat.
+        table.judge_slow_flatness(|w| w as u32);
+        assert!(table.rows.iter().all(|r| !r.channels[0].unwrap().is_flat));
     }
 
     #[test]

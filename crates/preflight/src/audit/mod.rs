@@ -350,6 +350,8 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         &mut measured_so_far,
         Pass::SAMPLE,
     );
+    let recording_of = |w: usize| windows.windows[w].recording;
+    table.judge_slow_flatness(recording_of);
     let reference = Reference::of(&table, &config.detect);
     tracing::info!("sample measured: {:.3} s", clock.elapsed().as_secs_f64());
     let mut outliers = reference.outliers(&table, &config.detect);
@@ -414,6 +416,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
             },
         );
         table = table.merge(more);
+        table.judge_slow_flatness(recording_of);
         outliers = reference.outliers(&table, &config.detect);
         findings = finding::findings(&windows, &table, &reference, &outliers, &config.finding);
         tracing::info!(
@@ -805,7 +808,14 @@ fn mains_lines(
     }
     let mut out = Vec::new();
     let mut votes: BTreeMap<u64, usize> = BTreeMap::new();
+    // Recordings whose spectra reach a mains candidate with its flanks: a
+    // recording sampled at 100 Hz can carry no line at 50 or 60 Hz to
+    // count, for or against.
+    let mut resolving = 0;
     for (recording, lines) in by_recording {
+        if lines.iter().any(|l| !l.ratios.is_empty()) {
+            resolving += 1;
+        }
         // The candidate with the most channels over the rule.
         let mut best: Option<(f64, usize)> = None;
         for &hz in &config.mains_hz {
@@ -857,16 +867,21 @@ fn mains_lines(
         let with: Vec<&RecordingMains> = out.iter().filter(|r| r.mains_hz == Some(hz)).collect();
         let channels: usize = with.iter().map(|r| r.channels_with_line).sum();
         let total: usize = with.iter().map(|r| r.channels).sum();
-        if 2 * n >= out.len() {
+        if 2 * n >= resolving {
+            let of = match out.len() - resolving {
+                0 => format!("{resolving} recordings"),
+                slow => format!(
+                    "the {resolving} recordings sampled fast enough to show it ({slow} more are not)"
+                ),
+            };
             notes.push(Note {
                 kind: "dataset_mains".to_string(),
                 subject: None,
                 text: format!(
-                    "{n} of {} recordings carry {hz:.0} Hz line noise, on {channels} of their \
+                    "{n} of {of} carry {hz:.0} Hz line noise, on {channels} of their \
                      {total} channels (zapline-plus's 4 dB rule, on the average spectrum of the \
                      measured windows): the data were recorded near {hz:.0} Hz mains; a notch \
-                     or zapline filter at {hz:.0} Hz and its harmonics helps every recording.",
-                    out.len()
+                     or zapline filter at {hz:.0} Hz and its harmonics helps every recording."
                 ),
             });
         }
