@@ -63,6 +63,33 @@ pub struct Cluster {
     /// Outlier windows per channel (index into the channel names given),
     /// most first.
     pub channels: Vec<(u32, usize)>,
+    /// The cluster in one sentence: counts, share, enrichment, p-value and
+    /// channels.
+    pub sentence: String,
+}
+
+/// A subject whose sampled windows hold more outlier windows than chance
+/// would give, over all its recordings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubjectCluster {
+    /// Index into [`Windows::subjects`].
+    pub subject: u32,
+    /// Its recordings in the sample.
+    pub recordings: usize,
+    /// Of those, recordings with an outlier window.
+    pub recordings_with_outliers: usize,
+    /// Its windows in the sample.
+    pub sampled: usize,
+    /// Of those, windows with at least one outlier channel.
+    pub outlier_windows: usize,
+    /// Share of all outlier windows of the sample.
+    pub share_of_outliers: f64,
+    /// The subject's outlier rate over the sample's.
+    pub enrichment: f64,
+    /// `P(X ≥ outlier_windows)` under random placement (uncorrected).
+    pub p_value: f64,
+    /// The cluster in one sentence.
+    pub sentence: String,
 }
 
 /// The attribution of a sample's outliers.
@@ -76,6 +103,9 @@ pub struct Attribution {
     pub sampled_recordings: usize,
     /// Significant recordings, by p-value, then share.
     pub clusters: Vec<Cluster>,
+    /// Significant subjects (tested at `alpha / subjects sampled`), by
+    /// p-value, then share.
+    pub subjects: Vec<SubjectCluster>,
     /// One sentence saying where the outliers are.
     pub summary: String,
 }
@@ -139,6 +169,19 @@ pub fn attribute(
         channels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let rate = k as f64 / draws as f64;
         let overall = total_outliers as f64 / population as f64;
+        let sentence = cluster_sentence(
+            windows
+                .recordings
+                .get(recording as usize)
+                .map_or("?", String::as_str),
+            k,
+            draws,
+            total_outliers,
+            population,
+            p,
+            &channels,
+            channel_names,
+        );
         clusters.push(Cluster {
             recording,
             subject: windows
@@ -152,6 +195,7 @@ pub fn attribute(
             enrichment: rate / overall,
             p_value: p,
             channels,
+            sentence,
         });
     }
     clusters.sort_by(|a, b| {
@@ -159,6 +203,71 @@ pub fn attribute(
             .total_cmp(&b.p_value)
             .then(b.share_of_outliers.total_cmp(&a.share_of_outliers))
             .then(a.recording.cmp(&b.recording))
+    });
+
+    // Each subject against chance, over all its sampled recordings.
+    let mut sampled_per_subject: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
+    for (&recording, &n) in &sampled_per_recording {
+        let subject = windows
+            .recording_subject
+            .get(recording as usize)
+            .copied()
+            .unwrap_or(0);
+        let e = sampled_per_subject.entry(subject).or_insert((0, 0));
+        e.0 += 1;
+        e.1 += n;
+    }
+    let mut outliers_per_subject: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
+    for (&recording, hits) in &outlier_windows {
+        let subject = windows
+            .recording_subject
+            .get(recording as usize)
+            .copied()
+            .unwrap_or(0);
+        let e = outliers_per_subject.entry(subject).or_insert((0, 0));
+        e.0 += 1;
+        e.1 += hits.len();
+    }
+    let subject_tests = sampled_per_subject.len().max(1);
+    let mut subjects = Vec::new();
+    for (&subject, &(recordings_with_outliers, k)) in &outliers_per_subject {
+        let (recordings, draws) = sampled_per_subject.get(&subject).copied().unwrap_or((0, 0));
+        let Some(p) = hypergeometric_upper_tail(k, population, total_outliers, draws, &table)
+        else {
+            continue;
+        };
+        if k < config.min_outlier_windows || p * subject_tests as f64 >= config.alpha {
+            continue;
+        }
+        let name = windows
+            .subjects
+            .get(subject as usize)
+            .map_or("?", String::as_str);
+        let enrichment = (k as f64 / draws as f64) / (total_outliers as f64 / population as f64);
+        let sentence = format!(
+            "Subject {name} holds {k} of the {total_outliers} outlier windows ({:.0}%), in \
+             {recordings_with_outliers} of its {recordings} recordings: {k} of its {draws} \
+             sampled windows, {enrichment:.1}× the sample's rate (p = {}).",
+            100.0 * k as f64 / total_outliers as f64,
+            p_text(p)
+        );
+        subjects.push(SubjectCluster {
+            subject,
+            recordings,
+            recordings_with_outliers,
+            sampled: draws,
+            outlier_windows: k,
+            share_of_outliers: k as f64 / total_outliers as f64,
+            enrichment,
+            p_value: p,
+            sentence,
+        });
+    }
+    subjects.sort_by(|a, b| {
+        a.p_value
+            .total_cmp(&b.p_value)
+            .then(b.share_of_outliers.total_cmp(&a.share_of_outliers))
+            .then(a.subject.cmp(&b.subject))
     });
 
     let summary = summarize(
@@ -173,8 +282,65 @@ pub fn attribute(
         outlier_windows: total_outliers,
         sampled_recordings: sampled_per_recording.len(),
         clusters,
+        subjects,
         summary,
     }
+}
+
+/// A p-value in words a reader can compare: `3.2e-13`, or `0.004`.
+fn p_text(p: f64) -> String {
+    if p < 1e-3 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// "sub-07_run-2 holds 8 of the 17 outlier windows (47%): 8 of its 8
+/// sampled windows, 4.7× the sample's rate (p = 1.2e-13), on 4 channels
+/// (T7 8, T8 8, C3 8, P7 8)."
+#[allow(clippy::too_many_arguments)]
+fn cluster_sentence(
+    recording: &str,
+    k: usize,
+    draws: usize,
+    total_outliers: usize,
+    population: usize,
+    p: f64,
+    channels: &[(u32, usize)],
+    channel_names: &[String],
+) -> String {
+    let enrichment = (k as f64 / draws as f64) / (total_outliers as f64 / population as f64);
+    let named: Vec<String> = channels
+        .iter()
+        .take(6)
+        .map(|&(c, n)| {
+            let name = channel_names
+                .get(c as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("#{c}"));
+            format!("{name} {n}")
+        })
+        .collect();
+    let more = channels.len().saturating_sub(named.len());
+    let on = match channels.len() {
+        1 => format!("on channel {}", named[0]),
+        n => format!(
+            "on {n} channels ({}{})",
+            named.join(", "),
+            if more > 0 {
+                format!(", {more} more")
+            } else {
+                String::new()
+            }
+        ),
+    };
+    format!(
+        "{recording} holds {k} of the {total_outliers} outlier windows ({:.0}%): {k} of its \
+         {draws} sampled windows, {enrichment:.1}× the sample's rate (p = {}), {on}.",
+        100.0 * k as f64 / total_outliers as f64,
+        p_text(p)
+    )
 }
 
 /// "96% of outlier windows come from 2 of 80 recordings, both of subject
@@ -323,6 +489,58 @@ mod tests {
         assert_eq!((c.recording, c.subject, c.outlier_windows), (26, 6, 8));
         assert!((c.enrichment - 640.0 / 17.0).abs() < 1e-9);
         assert!(c.p_value < 1e-12);
+        assert!(
+            c.sentence.starts_with(
+                "sub-07_run-2 holds 8 of the 17 outlier windows (47%): 8 of its 8 sampled \
+                 windows, 37.6× the sample's rate (p = "
+            ),
+            "{}",
+            c.sentence
+        );
+        assert!(
+            c.sentence
+                .ends_with("on 4 channels (T7 8, T8 8, C3 8, P7 8)."),
+            "{}",
+            c.sentence
+        );
+        // Subject 07 as a whole; subject 06's one stray window is no cluster.
+        assert_eq!(a.subjects.len(), 1);
+        let s = &a.subjects[0];
+        assert_eq!(
+            (s.subject, s.recordings, s.recordings_with_outliers),
+            (6, 4, 2)
+        );
+        assert_eq!((s.sampled, s.outlier_windows), (32, 16));
+        assert!((s.enrichment - (16.0 / 32.0) / (17.0 / 640.0)).abs() < 1e-9);
+        assert!(
+            s.sentence.starts_with(
+                "Subject 07 holds 16 of the 17 outlier windows (94%), in 2 of its 4 recordings"
+            ),
+            "{}",
+            s.sentence
+        );
+    }
+
+    #[test]
+    fn a_subject_whose_outliers_spread_over_its_runs_is_a_cluster_its_runs_are_not() {
+        let (w, sampled) = sample();
+        // Subject 12 (index 11): two outlier windows in each of its four
+        // runs; no single run passes the corrected test, the subject does.
+        let mut outliers: Vec<(usize, u32)> = (0..4)
+            .flat_map(|run| [((44 + run) * 8, 0), ((44 + run) * 8 + 5, 0)])
+            .collect();
+        // Background: one outlier window in each of 10 other recordings.
+        outliers.extend((0..10).map(|r| (r * 8 + 1, 4)));
+        let a = attribute(
+            &w,
+            &sampled,
+            &outliers,
+            &names(),
+            &AttributeConfig::default(),
+        );
+        assert!(a.clusters.is_empty(), "{:?}", a.clusters);
+        let named: Vec<u32> = a.subjects.iter().map(|s| s.subject).collect();
+        assert_eq!(named, [11], "{:?}", a.subjects);
     }
 
     #[test]

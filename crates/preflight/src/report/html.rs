@@ -159,7 +159,29 @@ fn summary(page: &mut String, audit: &Audit) {
             causes.join("; ")
         );
     }
-    let _ = write!(page, "<li>{}</li>", escape(&audit.attribution.summary));
+    let a = &audit.attribution;
+    let _ = write!(page, "<li>{}", escape(&a.summary));
+    let sentences: Vec<&str> = a
+        .subjects
+        .iter()
+        .map(|c| c.sentence.as_str())
+        .chain(a.clusters.iter().map(|c| c.sentence.as_str()))
+        .collect();
+    if !sentences.is_empty() {
+        page.push_str("<ul>");
+        for s in sentences.iter().take(12) {
+            let _ = write!(page, "<li>{}</li>", escape(s));
+        }
+        if sentences.len() > 12 {
+            let _ = write!(
+                page,
+                "<li>{} more in report.json</li>",
+                sentences.len() - 12
+            );
+        }
+        page.push_str("</ul>");
+    }
+    page.push_str("</li>");
     if !d.unreadable.is_empty() {
         let _ = write!(
             page,
