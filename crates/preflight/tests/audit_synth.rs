@@ -216,3 +216,48 @@ fn numpy_arrays_with_nan_and_inf_are_audited() {
         );
     }
 }
+
+/// High-frequency noise and a channel of unexplained high amplitude, each
+/// over a whole recording and over part of one, on three seeds: found on
+/// their channels with their cause, sampled and in full, and nothing else.
+#[test]
+fn hf_noise_and_unexplained_high_amplitude_are_found_with_their_cause() {
+    use preflight::synth::{ControlPlan, FaultPlan};
+    let faults: Vec<preflight::synth::Fault> = [
+        "hf_noise:subject=2,run=1,channels=T7",
+        "high_amplitude:subject=4,run=2,channels=O1",
+        "hf_noise:subject=6,run=2,channels=Cz,onset=20,duration=80",
+        "high_amplitude:subject=8,run=1,channels=F4,onset=40,duration=80",
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    for seed in 0..3 {
+        let config = SynthConfig {
+            seed,
+            faults: FaultPlan::List(faults.clone()),
+            control: ControlPlan::Subject(10),
+            ..SynthConfig::default()
+        };
+        for full in [true, false] {
+            let audit_config = AuditConfig {
+                full,
+                ..AuditConfig::default()
+            };
+            let (found, planted) = found_and_planted(&config, &audit_config);
+            // The sample must find what spans a whole recording; in full,
+            // everything.
+            let wanted: Triples = planted
+                .iter()
+                .filter(|(_, whole)| full || *whole)
+                .map(|(t, _)| t.clone())
+                .collect();
+            let all: Triples = planted.iter().map(|(t, _)| t.clone()).collect();
+            assert!(
+                wanted.is_subset(&found),
+                "seed {seed}, full {full}: {found:?}"
+            );
+            assert!(found.is_subset(&all), "seed {seed}, full {full}: {found:?}");
+        }
+    }
+}

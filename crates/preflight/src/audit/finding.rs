@@ -313,6 +313,10 @@ pub fn findings(
         } else if count(Reasons::HIGH_AMPLITUDE) >= half {
             if 2 * k < draws {
                 Cause::Bursts
+            } else if count(Reasons::HF_NOISE) >= half {
+                // The added amplitude is high-frequency: noise on the
+                // channel, not a larger signal.
+                Cause::HfNoise
             } else {
                 Cause::HighAmplitude
             }

@@ -69,6 +69,21 @@ pub enum FaultKind {
         /// The offset in µV.
         offset_uv: f64,
     },
+    /// High-frequency noise added to the EEG (muscle tension, a poor
+    /// contact): white noise differenced once, so that its power rises as
+    /// `sin²(π f / fs)` and most of it lies above 50 Hz, scaled to an RMS of
+    /// `amplitude_uv`.
+    HfNoise {
+        /// RMS of the added noise in µV.
+        amplitude_uv: f64,
+    },
+    /// The EEG of the channel multiplied by `gain`: clean in shape, far
+    /// larger than the same channel elsewhere, with no other sign (a wrong
+    /// gain in the header, an unreferenced channel).
+    HighAmplitude {
+        /// Factor on the EEG.
+        gain: f64,
+    },
     /// NaN values (NumPy layout only).
     Nan,
     /// Infinite values of alternating sign (NumPy layout only).
@@ -85,6 +100,8 @@ impl FaultKind {
             FaultKind::Clipping { .. } => "clipping",
             FaultKind::Bursts { .. } => "bursts",
             FaultKind::DcOffset { .. } => "dc_offset",
+            FaultKind::HfNoise { .. } => "hf_noise",
+            FaultKind::HighAmplitude { .. } => "high_amplitude",
             FaultKind::Nan => "nan",
             FaultKind::Inf => "inf",
         }
@@ -111,6 +128,8 @@ impl FaultKind {
             "dc_offset" => FaultKind::DcOffset {
                 offset_uv: 30_000.0,
             },
+            "hf_noise" => FaultKind::HfNoise { amplitude_uv: 20.0 },
+            "high_amplitude" => FaultKind::HighAmplitude { gain: 10.0 },
             "nan" => FaultKind::Nan,
             "inf" => FaultKind::Inf,
             _ => return None,
@@ -118,13 +137,15 @@ impl FaultKind {
     }
 
     /// Names of all kinds.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 10] = [
         "mains",
         "detached",
         "flat",
         "clipping",
         "bursts",
         "dc_offset",
+        "hf_noise",
+        "high_amplitude",
         "nan",
         "inf",
     ];
@@ -142,6 +163,9 @@ impl FaultKind {
             FaultKind::Clipping { limit_uv } => Some(limit_uv),
             FaultKind::Bursts { amplitude_uv, .. } => Some(amplitude_uv),
             FaultKind::DcOffset { offset_uv } => Some(offset_uv),
+            FaultKind::HfNoise { amplitude_uv } => Some(amplitude_uv),
+            // The EEG is tens of µV: a gain of 1000 still stays in range.
+            FaultKind::HighAmplitude { gain } => Some(100.0 * gain),
             FaultKind::Nan | FaultKind::Inf => None,
         }
     }
@@ -232,8 +256,10 @@ impl FromStr for Fault {
                     "amplitude",
                     FaultKind::Mains { amplitude_uv, .. }
                     | FaultKind::Detached { amplitude_uv, .. }
-                    | FaultKind::Bursts { amplitude_uv, .. },
+                    | FaultKind::Bursts { amplitude_uv, .. }
+                    | FaultKind::HfNoise { amplitude_uv },
                 ) => *amplitude_uv = number()?,
+                ("gain", FaultKind::HighAmplitude { gain }) => *gain = number()?,
                 (
                     "offset",
                     FaultKind::Detached { offset_uv, .. } | FaultKind::DcOffset { offset_uv },
@@ -339,6 +365,17 @@ pub(crate) fn plant(
                 .sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
         }
         FaultKind::DcOffset { offset_uv } => x.iter_mut().for_each(|v| *v += offset_uv),
+        FaultKind::HfNoise { amplitude_uv } => {
+            // The difference of two independent N(0, 1) draws has variance 2.
+            let scale = amplitude_uv / std::f64::consts::SQRT_2;
+            let mut last: f64 = rng.sample(StandardNormal);
+            for v in x.iter_mut() {
+                let next: f64 = rng.sample(StandardNormal);
+                *v += scale * (next - last);
+                last = next;
+            }
+        }
+        FaultKind::HighAmplitude { gain } => x.iter_mut().for_each(|v| *v *= gain),
         FaultKind::Nan => x.fill(f64::NAN),
         FaultKind::Inf => {
             for (i, v) in x.iter_mut().enumerate() {

@@ -359,6 +359,7 @@ fn truth_fault(
         limit_uv: None,
         value_uv: None,
         bursts: None,
+        gain: None,
         examples: None,
     };
     match f.kind {
@@ -385,6 +386,8 @@ fn truth_fault(
             t.bursts = Some(planted.bursts.iter().map(|&(o, d)| [o, d]).collect());
         }
         FaultKind::DcOffset { offset_uv } => t.offset_uv = Some(offset_uv),
+        FaultKind::HfNoise { amplitude_uv } => t.amplitude_uv = Some(amplitude_uv),
+        FaultKind::HighAmplitude { gain } => t.gain = Some(gain),
         FaultKind::Nan | FaultKind::Inf => {}
     }
     if let Some([first, _]) = r.examples {

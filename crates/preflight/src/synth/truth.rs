@@ -151,7 +151,8 @@ pub struct TruthFault {
     /// Mains frequency, Hz.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_hz: Option<f64>,
-    /// Amplitude, µV (mains fundamental, or burst RMS at peak).
+    /// Amplitude, µV (mains fundamental, burst RMS at peak, or RMS of
+    /// high-frequency noise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amplitude_uv: Option<f64>,
     /// Offset, µV.
@@ -166,6 +167,9 @@ pub struct TruthFault {
     /// Bursts as `[onset_s, duration_s]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bursts: Option<Vec<[f64; 2]>>,
+    /// Factor on the EEG of a high-amplitude channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gain: Option<f64>,
     /// Examples touched, `[first, end)`, in the NumPy layout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub examples: Option<[usize; 2]>,
