@@ -93,6 +93,46 @@ fn audit_finds_the_planted_channels_and_writes_its_files() {
     let baseline = report["balance"]["majority_baseline"].as_f64().unwrap();
     assert!((baseline - 0.924).abs() < 0.005, "{baseline}");
 
+    // Each finding was confirmed on every window of its recording, and its
+    // extent spans the minute the contact was off.
+    let recording = planted[0].0.as_str();
+    assert_eq!(
+        report["sample"]["confirmed_recordings"],
+        serde_json::json!([recording])
+    );
+    for f in report["findings"].as_array().unwrap() {
+        let measured = f["windows_measured"].as_u64().unwrap();
+        assert_eq!(f["windows_flagged"].as_u64(), Some(measured), "{f}");
+        let extent = f["extent_s"].as_array().unwrap();
+        let (first, last) = (extent[0].as_f64().unwrap(), extent[1].as_f64().unwrap());
+        assert!(first < 3.0 && last > 57.0, "{f}");
+    }
+    // The allocation table: one row per subject × class, every stratum
+    // sampled, adding up to the sample.
+    let strata = report["sample"]["strata"].as_array().unwrap();
+    assert_eq!(strata.len(), 6 * 2, "{strata:?}");
+    let sampled: u64 = strata.iter().map(|r| r["sampled"].as_u64().unwrap()).sum();
+    assert_eq!(Some(sampled), report["sample"]["sampled"].as_u64());
+    assert!(strata.iter().all(|r| r["sampled"].as_u64().unwrap() >= 1));
+    // The detached channels, left in, would squeeze the clean EEG into a
+    // sliver of the normalized range.
+    for row in report["normalization"].as_array().unwrap() {
+        let channel = row["channel"].as_str().unwrap();
+        let compression = row["compression"].as_f64().unwrap();
+        let share = row["clean_share"].as_f64().unwrap();
+        if ["T7", "C3", "P7"].contains(&channel) {
+            assert!(compression >= 100.0 && share < 0.01, "{row}");
+        } else {
+            assert!(compression < 1.5 && share > 0.3, "{row}");
+        }
+    }
+    assert!(
+        stdout.lines().any(|l| l.starts_with("next ")
+            && l.contains("exclusions.tsv")
+            && l.contains("normalization.json")),
+        "{stdout}"
+    );
+
     // The plan lists the recording; the normalization names every channel.
     let tsv = std::fs::read_to_string(out.join("exclusions.tsv")).unwrap();
     assert_eq!(tsv, format!("recording\n{}\n", planted[0].0));
@@ -159,6 +199,13 @@ fn json_and_derivative_outputs() {
         .map(|l| l.split('\t').next().unwrap())
         .collect();
     assert_eq!(bad, ["T7", "C3", "P7"]);
+    let header: Vec<&str> = text.lines().next().unwrap().split('\t').collect();
+    let described = header.iter().position(|h| *h == "status_description");
+    let described = described.expect("a status_description column");
+    for line in text.lines().filter(|l| l.split('\t').nth(3) == Some("bad")) {
+        let why = line.split('\t').nth(described).unwrap_or("");
+        assert!(why.contains("detached"), "{line}");
+    }
     // The input's own channels.tsv is untouched.
     let input = data.join(recording.replace("_eeg.edf", "_channels.tsv"));
     assert!(!std::fs::read_to_string(input)
@@ -298,4 +345,58 @@ fn audit_refuses_to_write_into_the_folder_of_an_input() {
         assert!(stderr.contains("is the folder of input"), "{stderr}");
         assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 1);
     }
+}
+
+/// A dataset with no fault: exit code 0, whatever `--fail-on` allows; its
+/// fixed-length windows labelled from a CSV by subject.
+#[test]
+fn a_clean_dataset_exits_0_with_windows_labelled_from_a_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut config = SynthConfig::demo();
+    config.subjects = 4;
+    config.runs = 1;
+    config.minutes = 1.0;
+    config.faults = FaultPlan::List(Vec::new());
+    config.control = ControlPlan::None;
+    generate(&config, &data).expect("generate");
+    let labels = dir.path().join("groups.csv");
+    std::fs::write(
+        &labels,
+        "subject,label\n01,patient\n02,patient\n03,patient\n04,control\n",
+    )
+    .unwrap();
+    let out = dir.path().join("report");
+    let run = preflight()
+        .args(["audit", "--fixed", "2"])
+        .arg("--labels")
+        .arg(&labels)
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{stdout}");
+    assert_eq!(report["dataset"]["window_s"].as_f64(), Some(2.0));
+    // 4 recordings of 60 s in 2 s windows: 30 each.
+    assert_eq!(report["dataset"]["windows"].as_u64(), Some(120));
+    let classes: Vec<(String, u64)> = report["balance"]["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["class"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        classes,
+        [("control".to_string(), 30), ("patient".to_string(), 90)]
+    );
+    assert!(stdout.lines().any(|l| l.starts_with("next ")), "{stdout}");
 }

@@ -256,6 +256,20 @@ fn demo_tells_the_story_and_what_to_do_next() {
         .iter()
         .all(|f| f["subject"] == "07" && f["kind"] == "detached"));
     assert_eq!(truth["controls"][0]["subject"], "14");
+    // Recording × channel precision and recall 1.0: the two sets are equal.
+    let triples =
+        |rows: &[Value], cause: &str| -> std::collections::BTreeSet<(String, String, String)> {
+            rows.iter()
+                .map(|f| {
+                    (
+                        f["recording"].as_str().unwrap_or("").to_string(),
+                        f["channel"].as_str().unwrap_or("").to_string(),
+                        f[cause].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        };
+    assert_eq!(triples(findings, "cause"), triples(faults, "kind"));
 
     // A second run refuses the same folder.
     let again = preflight()
