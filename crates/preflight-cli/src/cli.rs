@@ -224,6 +224,14 @@ pub struct AuditRunArgs {
     #[arg(long, default_value_t = 5.0, value_name = "Z")]
     pub z: f64,
 
+    /// One outlier threshold, repeatable, applied after --z: NAME=VALUE with
+    /// NAME amplitude_z, offset_z, offset_min_uv (µV), line_z,
+    /// line_min_ratio, line_abs_ratio, hf_z, clip_share (0-1),
+    /// min_log_spread or level_min_ratio (defaults in report.json's
+    /// settings.detect). Example: --threshold line_min_ratio=20
+    #[arg(long = "threshold", value_name = "NAME=VALUE", value_parser = parse_threshold)]
+    pub thresholds: Vec<(String, f64)>,
+
     /// Sampling rate of a NumPy dataset, Hz (needed for spectra).
     #[arg(long, value_name = "HZ")]
     pub sfreq: Option<f64>,
@@ -287,6 +295,20 @@ pub enum FormatArg {
 
 fn defaults() -> SynthConfig {
     SynthConfig::default()
+}
+
+fn parse_threshold(spec: &str) -> Result<(String, f64), String> {
+    let (name, value) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("{spec:?} has no '='; expected NAME=VALUE"))?;
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{spec:?}: {value:?} is not a number"))?;
+    let name = name.trim().to_string();
+    // Checked here so that a wrong name fails before any file is read.
+    preflight::audit::detect::DetectConfig::default().set(&name, value)?;
+    Ok((name, value))
 }
 
 fn parse_fault(spec: &str) -> Result<Fault, String> {

@@ -400,3 +400,64 @@ fn a_clean_dataset_exits_0_with_windows_labelled_from_a_csv() {
     );
     assert!(stdout.lines().any(|l| l.starts_with("next ")), "{stdout}");
 }
+
+#[test]
+fn thresholds_are_set_by_name_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write_dataset(&data);
+    // Thresholds no window can pass: the detached contacts go unflagged,
+    // and the report says what was used.
+    let out = dir.path().join("lenient");
+    let mut cmd = preflight();
+    cmd.arg("audit");
+    for t in [
+        "amplitude_z=1e6",
+        "offset_z=1e6",
+        "line_z=1e6",
+        "hf_z=1e6",
+        "line_abs_ratio=1e300",
+        "level_min_ratio=1e300",
+    ] {
+        cmd.args(["--threshold", t]);
+    }
+    let run = cmd.arg(&data).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        report["settings"]["detect"]["line_abs_ratio"].as_f64(),
+        Some(1e300)
+    );
+    assert_eq!(
+        report["settings"]["detect"]["clip_share"].as_f64(),
+        Some(0.01)
+    );
+
+    for (bad, says) in [
+        ("clip_share=2", "at most 1"),
+        ("flatness=1", "amplitude_z"),
+        ("hf_z", "NAME=VALUE"),
+        ("hf_z=high", "not a number"),
+    ] {
+        let run = preflight()
+            .args(["audit", "--threshold", bad])
+            .arg(&data)
+            .arg("--out")
+            .arg(dir.path().join("never"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{bad}: {err}");
+        assert!(
+            err.contains("--threshold") && err.contains(says),
+            "{bad}: {err}"
+        );
+        assert!(!dir.path().join("never").exists());
+    }
+}

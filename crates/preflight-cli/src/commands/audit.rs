@@ -182,6 +182,18 @@ pub fn audit_config(args: &AuditRunArgs) -> Result<AuditConfig> {
         (false, None) => SampleSize::Fraction(args.fraction),
     };
     let z = args.z;
+    let mut detect = DetectConfig {
+        amplitude_z: z,
+        offset_z: z,
+        line_z: z,
+        hf_z: z,
+        ..DetectConfig::default()
+    };
+    for (name, value) in &args.thresholds {
+        detect
+            .set(name, *value)
+            .map_err(|e| anyhow::anyhow!("--threshold: {e}"))?;
+    }
     Ok(AuditConfig {
         windows,
         sample: SampleConfig {
@@ -195,13 +207,7 @@ pub fn audit_config(args: &AuditRunArgs) -> Result<AuditConfig> {
             numpy_sfreq_hz: args.sfreq,
             numpy_to_uv: args.numpy_to_uv,
         },
-        detect: DetectConfig {
-            amplitude_z: z,
-            offset_z: z,
-            line_z: z,
-            hf_z: z,
-            ..DetectConfig::default()
-        },
+        detect,
         exclude,
         ..AuditConfig::default()
     })

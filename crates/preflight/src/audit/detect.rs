@@ -112,6 +112,74 @@ impl Default for DetectConfig {
     }
 }
 
+impl DetectConfig {
+    /// The names [`DetectConfig::set`] takes, one per field.
+    pub const NAMES: [&'static str; 10] = [
+        "amplitude_z",
+        "offset_z",
+        "offset_min_uv",
+        "line_z",
+        "line_min_ratio",
+        "line_abs_ratio",
+        "hf_z",
+        "clip_share",
+        "min_log_spread",
+        "level_min_ratio",
+    ];
+
+    /// Sets the threshold `name` (a field name, see
+    /// [`DetectConfig::NAMES`]) to `value`.
+    ///
+    /// # Errors
+    ///
+    /// When the name is none of the fields, or the value is not a finite
+    /// number above 0 (`clip_share` at most 1, the ratios at least 1).
+    ///
+    /// ```
+    /// use preflight::audit::detect::DetectConfig;
+    /// let mut c = DetectConfig::default();
+    /// c.set("line_min_ratio", 20.0).unwrap();
+    /// assert_eq!(c.line_min_ratio, 20.0);
+    /// assert!(c.set("clip_share", 2.0).is_err());
+    /// assert!(c.set("flatness", 1.0).unwrap_err().contains("amplitude_z"));
+    /// ```
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+        let field = match name {
+            "amplitude_z" => &mut self.amplitude_z,
+            "offset_z" => &mut self.offset_z,
+            "offset_min_uv" => &mut self.offset_min_uv,
+            "line_z" => &mut self.line_z,
+            "line_min_ratio" => &mut self.line_min_ratio,
+            "line_abs_ratio" => &mut self.line_abs_ratio,
+            "hf_z" => &mut self.hf_z,
+            "clip_share" => &mut self.clip_share,
+            "min_log_spread" => &mut self.min_log_spread,
+            "level_min_ratio" => &mut self.level_min_ratio,
+            _ => {
+                return Err(format!(
+                    "unknown threshold {name:?}; expected one of {}",
+                    Self::NAMES.join(", ")
+                ))
+            }
+        };
+        let (lowest, highest) = match name {
+            "clip_share" => (f64::MIN_POSITIVE, 1.0),
+            "line_min_ratio" | "line_abs_ratio" | "level_min_ratio" => (1.0, f64::MAX),
+            _ => (f64::MIN_POSITIVE, f64::MAX),
+        };
+        if !(value.is_finite() && value >= lowest && value <= highest) {
+            let expected = match name {
+                "clip_share" => "a share above 0 and at most 1",
+                "line_min_ratio" | "line_abs_ratio" | "level_min_ratio" => "a ratio of at least 1",
+                _ => "a finite number above 0",
+            };
+            return Err(format!("{name} = {value}: expected {expected}"));
+        }
+        *field = value;
+        Ok(())
+    }
+}
+
 /// Why a cell is an outlier: a set of reasons.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Reasons(u16);
