@@ -101,6 +101,15 @@ fn nihon_kohden_export_has_50_hz() {
     assert!(r.channels_with_line * 2 > r.channels, "{r:?}");
 }
 
+/// The report's note of `kind`.
+fn note<'a>(report: &'a Audit, kind: &str) -> &'a preflight::audit::Note {
+    report
+        .notes
+        .iter()
+        .find(|n| n.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind} note: {:?}", report.notes))
+}
+
 /// Distinct values of one channel of a recording, decoded whole.
 fn distinct_values(path: &std::path::Path, channel: &str) -> usize {
     let edf = edf::Edf::open(path).unwrap();
@@ -133,11 +142,7 @@ fn a_recording_without_events_beside_others_is_audited_in_unlabelled_windows() {
     // has ten. The first is measured all the same: its Status trigger
     // channel is constant, and it carries 50 Hz (ratio 64 on Cz in
     // SOURCES.md).
-    let note = bdf
-        .notes
-        .iter()
-        .find(|n| n.kind == "unwindowed_recordings")
-        .expect("a note on the recording without events");
+    let note = note(&bdf, "unwindowed_recordings");
     assert!(
         note.text.contains("test_bdf_stim_channel.bdf"),
         "{}",
@@ -182,13 +187,9 @@ fn the_sleep_recording_without_events_is_audited_and_its_slow_temperature_is_not
     let Some(report) = run("edfio-testdata") else {
         return;
     };
-    let note = report
-        .notes
-        .iter()
-        .find(|n| n.kind == "unwindowed_recordings")
-        .expect("a note on the recordings without events");
+    let tiles = note(&report, "unwindowed_recordings");
     for file in ["short_psg.bdf", "short_psg.edf"] {
-        assert!(note.text.contains(file), "{}", note.text);
+        assert!(tiles.text.contains(file), "{}", tiles.text);
         let path = root.join("edfio-testdata/tests/TEST_DATA").join(file);
         // The rectal temperature, at 1 Hz, drifts over 84 values in
         // 300 s: slow, not constant.
@@ -202,11 +203,7 @@ fn the_sleep_recording_without_events_is_audited_and_its_slow_temperature_is_not
     // Sampled at 100 Hz, the sleep recordings cannot show a 50 Hz line:
     // they do not outvote the two 512 Hz files that carry one.
     assert_eq!(report.mains_hz, Some(50.0));
-    let mains = report
-        .notes
-        .iter()
-        .find(|n| n.kind == "dataset_mains")
-        .expect("a dataset mains note");
+    let mains = note(&report, "dataset_mains");
     assert!(mains.text.contains("2 more are not"), "{}", mains.text);
 }
 

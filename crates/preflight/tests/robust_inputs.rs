@@ -90,20 +90,11 @@ fn sidecar_tables_of_any_content_are_survived() {
     let root = dir.path().join("bids");
     let truth = generate(&small(OutputFormat::Edf), &root).unwrap();
     let recording = root.join(&truth.recordings[0].recording);
-    let events = recording.with_file_name(
-        recording
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .replace("_eeg.edf", "_events.tsv"),
-    );
-    let channels = recording.with_file_name(
-        recording
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .replace("_eeg.edf", "_channels.tsv"),
-    );
+    let sidecar = |suffix: &str| {
+        let name = recording.file_name().unwrap().to_string_lossy();
+        recording.with_file_name(name.replace("_eeg.edf", suffix))
+    };
+    let (events, channels) = (sidecar("_events.tsv"), sidecar("_channels.tsv"));
     let participants = root.join("participants.tsv");
     let valid_events =
         b"onset\tduration\ttrial_type\n1.0\t0.5\ttarget\n2.5\tn/a\tstandard\n4.0\t0\ttarget\n"

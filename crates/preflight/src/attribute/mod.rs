@@ -287,6 +287,23 @@ pub fn attribute(
     }
 }
 
+/// "on channel T8", or "on 5 channels (T7, T8, C3, P7, Fz)" with the
+/// first `named` of `total` channels and how many more.
+fn on_channels(total: usize, named: &[String]) -> String {
+    match (total, named.first()) {
+        (1, Some(only)) => format!("on channel {only}"),
+        (n, _) => {
+            let more = n.saturating_sub(named.len());
+            let more = if more > 0 {
+                format!(", {more} more")
+            } else {
+                String::new()
+            };
+            format!("on {n} channels ({}{more})", named.join(", "))
+        }
+    }
+}
+
 /// A p-value in words a reader can compare: `3.2e-13`, or `0.004`.
 fn p_text(p: f64) -> String {
     if p < 1e-3 {
@@ -322,19 +339,7 @@ fn cluster_sentence(
             format!("{name} {n}")
         })
         .collect();
-    let more = channels.len().saturating_sub(named.len());
-    let on = match channels.len() {
-        1 => format!("on channel {}", named[0]),
-        n => format!(
-            "on {n} channels ({}{})",
-            named.join(", "),
-            if more > 0 {
-                format!(", {more} more")
-            } else {
-                String::new()
-            }
-        ),
-    };
+    let on = on_channels(channels.len(), &named);
     format!(
         "{recording} holds {k} of the {total_outliers} outlier windows ({:.0}%): {k} of its \
          {draws} sampled windows, {enrichment:.1}× the sample's rate (p = {}), {on}.",
@@ -400,19 +405,7 @@ fn summarize(
                 .unwrap_or_else(|| format!("#{c}"))
         })
         .collect();
-    let more = channels.len().saturating_sub(names.len());
-    let on = match channels.len() {
-        1 => format!("on channel {}", names[0]),
-        n => format!(
-            "on {n} channels ({}{})",
-            names.join(", "),
-            if more > 0 {
-                format!(", {more} more")
-            } else {
-                String::new()
-            }
-        ),
-    };
+    let on = on_channels(channels.len(), &names);
     let of = match clusters.len() {
         1 => format!("1 of {recordings} recordings"),
         n => format!("{n} of {recordings} recordings"),
