@@ -461,3 +461,55 @@ fn thresholds_are_set_by_name_and_checked() {
         assert!(!dir.path().join("never").exists());
     }
 }
+
+/// `--label-column` takes the classes from another column of events.tsv.
+#[test]
+fn the_label_column_names_the_events_tsv_column_of_the_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut config = SynthConfig::demo();
+    config.subjects = 2;
+    config.runs = 1;
+    config.minutes = 0.5;
+    config.faults = FaultPlan::List(Vec::new());
+    config.control = ControlPlan::None;
+    let truth = generate(&config, &data).expect("generate");
+    // Ten events a recording, every 2 s from 2 s: all "stimulus" by
+    // trial_type, three of them "left" and seven "right" by response.
+    let mut rows = String::from("onset\tduration\ttrial_type\tresponse\n");
+    for k in 0..10 {
+        let side = if k < 3 { "left" } else { "right" };
+        rows.push_str(&format!("{}\t0.1\tstimulus\t{side}\n", 2 + 2 * k));
+    }
+    for r in &truth.recordings {
+        let events = data.join(r.recording.replace("_eeg.edf", "_events.tsv"));
+        std::fs::write(events, &rows).unwrap();
+    }
+    let classes = |extra: &[&str], out: &str| -> Vec<(String, u64)> {
+        let out = dir.path().join(out);
+        preflight()
+            .arg("audit")
+            .args(extra)
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(0);
+        json(&out.join("report.json"))["balance"]["classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["class"].as_str().unwrap().to_string(),
+                    c["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(classes(&[], "default"), [("stimulus".to_string(), 20)]);
+    assert_eq!(
+        classes(&["--label-column", "response"], "response"),
+        [("left".to_string(), 6), ("right".to_string(), 14)]
+    );
+}
