@@ -366,7 +366,8 @@ pub struct SynthArgs {
     /// A fault to plant, repeatable; replaces the default of one fault of
     /// each kind at places drawn from the seed. KIND:key=value,... with
     /// KIND mains, detached, flat, clipping, bursts, dc_offset, hf_noise,
-    /// high_amplitude, nan, inf (the last two with --format npy); keys
+    /// high_amplitude, low_amplitude, nan, inf (the last two with --format
+    /// npy); keys
     /// subject, run, channels (joined by +), onset, duration (s), frequency
     /// (Hz), amplitude, offset, limit, value (µV), count, gain. Example:
     /// detached:subject=7,run=2,channels=P3+P4,frequency=60

@@ -218,16 +218,18 @@ fn numpy_arrays_with_nan_and_inf_are_audited() {
 }
 
 /// High-frequency noise and a channel of unexplained high amplitude, each
-/// over a whole recording and over part of one, on three seeds: found on
-/// their channels with their cause, sampled and in full, and nothing else.
+/// over a whole recording and over part of one, and a dead contact, on
+/// three seeds: found on their channels with their cause, sampled and in
+/// full, and nothing else.
 #[test]
-fn hf_noise_and_unexplained_high_amplitude_are_found_with_their_cause() {
+fn hf_noise_and_unexplained_high_and_low_amplitude_are_found_with_their_cause() {
     use preflight::synth::{ControlPlan, FaultPlan};
     let faults: Vec<preflight::synth::Fault> = [
         "hf_noise:subject=2,run=1,channels=T7",
         "high_amplitude:subject=4,run=2,channels=O1",
         "hf_noise:subject=6,run=2,channels=Cz,onset=20,duration=80",
         "high_amplitude:subject=8,run=1,channels=F4,onset=40,duration=80",
+        "low_amplitude:subject=3,run=1,channels=P4",
     ]
     .iter()
     .map(|s| s.parse().unwrap())

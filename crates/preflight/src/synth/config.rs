@@ -463,6 +463,18 @@ impl SynthConfig {
                 }
                 *frequency_hz = Some(hz);
             }
+            FaultKind::HighAmplitude { gain } if !(*gain > 1.0 && *gain <= 1e4) => {
+                return Err(config(
+                    &what,
+                    format!("gain {gain}, expected above 1 and at most 10000"),
+                ));
+            }
+            FaultKind::LowAmplitude { gain } if !(*gain > 0.0 && *gain < 1.0) => {
+                return Err(config(
+                    &what,
+                    format!("gain {gain}, expected above 0 and below 1"),
+                ));
+            }
             FaultKind::Clipping { limit_uv } if !(*limit_uv >= 50.0 && *limit_uv <= 3000.0) => {
                 return Err(config(
                     &what,
@@ -549,6 +561,22 @@ mod tests {
         };
         let e = c.resolve().expect_err("channel").to_string();
         assert!(e.contains("\"Xx9\""), "{e}");
+        // A gain on the wrong side of 1 for its kind.
+        for (kind, says) in [
+            (FaultKind::HighAmplitude { gain: 0.5 }, "above 1"),
+            (FaultKind::LowAmplitude { gain: 2.0 }, "below 1"),
+            (FaultKind::LowAmplitude { gain: 0.0 }, "above 0"),
+        ] {
+            let c = SynthConfig {
+                faults: FaultPlan::List(vec![Fault {
+                    kind,
+                    ..fault(1, "Cz")
+                }]),
+                ..c.clone()
+            };
+            let e = c.resolve().expect_err(says).to_string();
+            assert!(e.contains("gain") && e.contains(says), "{e}");
+        }
     }
 
     #[test]

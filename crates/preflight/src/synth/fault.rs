@@ -84,6 +84,12 @@ pub enum FaultKind {
         /// Factor on the EEG.
         gain: f64,
     },
+    /// The EEG of the channel multiplied by `gain` below 1: a dead or
+    /// bridged contact, far smaller than the same channel elsewhere.
+    LowAmplitude {
+        /// Factor on the EEG, below 1.
+        gain: f64,
+    },
     /// NaN values (NumPy layout only).
     Nan,
     /// Infinite values of alternating sign (NumPy layout only).
@@ -102,6 +108,7 @@ impl FaultKind {
             FaultKind::DcOffset { .. } => "dc_offset",
             FaultKind::HfNoise { .. } => "hf_noise",
             FaultKind::HighAmplitude { .. } => "high_amplitude",
+            FaultKind::LowAmplitude { .. } => "low_amplitude",
             FaultKind::Nan => "nan",
             FaultKind::Inf => "inf",
         }
@@ -130,6 +137,7 @@ impl FaultKind {
             },
             "hf_noise" => FaultKind::HfNoise { amplitude_uv: 20.0 },
             "high_amplitude" => FaultKind::HighAmplitude { gain: 10.0 },
+            "low_amplitude" => FaultKind::LowAmplitude { gain: 0.05 },
             "nan" => FaultKind::Nan,
             "inf" => FaultKind::Inf,
             _ => return None,
@@ -137,7 +145,7 @@ impl FaultKind {
     }
 
     /// Names of all kinds.
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "mains",
         "detached",
         "flat",
@@ -146,6 +154,7 @@ impl FaultKind {
         "dc_offset",
         "hf_noise",
         "high_amplitude",
+        "low_amplitude",
         "nan",
         "inf",
     ];
@@ -166,6 +175,7 @@ impl FaultKind {
             FaultKind::HfNoise { amplitude_uv } => Some(amplitude_uv),
             // The EEG is tens of µV: a gain of 1000 still stays in range.
             FaultKind::HighAmplitude { gain } => Some(100.0 * gain),
+            FaultKind::LowAmplitude { gain } => Some(100.0 * gain),
             FaultKind::Nan | FaultKind::Inf => None,
         }
     }
@@ -259,7 +269,9 @@ impl FromStr for Fault {
                     | FaultKind::Bursts { amplitude_uv, .. }
                     | FaultKind::HfNoise { amplitude_uv },
                 ) => *amplitude_uv = number()?,
-                ("gain", FaultKind::HighAmplitude { gain }) => *gain = number()?,
+                ("gain", FaultKind::HighAmplitude { gain } | FaultKind::LowAmplitude { gain }) => {
+                    *gain = number()?
+                }
                 (
                     "offset",
                     FaultKind::Detached { offset_uv, .. } | FaultKind::DcOffset { offset_uv },
@@ -375,7 +387,9 @@ pub(crate) fn plant(
                 last = next;
             }
         }
-        FaultKind::HighAmplitude { gain } => x.iter_mut().for_each(|v| *v *= gain),
+        FaultKind::HighAmplitude { gain } | FaultKind::LowAmplitude { gain } => {
+            x.iter_mut().for_each(|v| *v *= gain);
+        }
         FaultKind::Nan => x.fill(f64::NAN),
         FaultKind::Inf => {
             for (i, v) in x.iter_mut().enumerate() {

@@ -387,7 +387,9 @@ fn truth_fault(
         }
         FaultKind::DcOffset { offset_uv } => t.offset_uv = Some(offset_uv),
         FaultKind::HfNoise { amplitude_uv } => t.amplitude_uv = Some(amplitude_uv),
-        FaultKind::HighAmplitude { gain } => t.gain = Some(gain),
+        FaultKind::HighAmplitude { gain } | FaultKind::LowAmplitude { gain } => {
+            t.gain = Some(gain);
+        }
         FaultKind::Nan | FaultKind::Inf => {}
     }
     if let Some([first, _]) = r.examples {

@@ -167,7 +167,7 @@ pub struct TruthFault {
     /// Bursts as `[onset_s, duration_s]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bursts: Option<Vec<[f64; 2]>>,
-    /// Factor on the EEG of a high-amplitude channel.
+    /// Factor on the EEG of a high- or low-amplitude channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gain: Option<f64>,
     /// Examples touched, `[first, end)`, in the NumPy layout.
