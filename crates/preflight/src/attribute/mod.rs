@@ -273,6 +273,7 @@ pub fn attribute(
     let summary = summarize(
         windows,
         &clusters,
+        &subjects,
         total_outliers,
         sampled_per_recording.len(),
         channel_names,
@@ -353,12 +354,40 @@ fn cluster_sentence(
 fn summarize(
     windows: &Windows,
     clusters: &[Cluster],
+    subject_clusters: &[SubjectCluster],
     total_outliers: usize,
     recordings: usize,
     channel_names: &[String],
 ) -> String {
     if total_outliers == 0 {
         return "No outlier windows in the sample.".to_string();
+    }
+    if clusters.is_empty() && !subject_clusters.is_empty() {
+        // Spread thin over a subject's recordings: no one recording stands
+        // out, the subject does.
+        let held: usize = subject_clusters.iter().map(|c| c.outlier_windows).sum();
+        let mut names: Vec<&str> = subject_clusters
+            .iter()
+            .take(3)
+            .map(|c| {
+                windows
+                    .subjects
+                    .get(c.subject as usize)
+                    .map_or("?", String::as_str)
+            })
+            .collect();
+        names.sort_unstable();
+        let more = subject_clusters.len().saturating_sub(names.len());
+        let who = match (names.len(), more) {
+            (1, _) => format!("subject {}", names[0]),
+            (_, 0) => format!("subjects {}", names.join(", ")),
+            (_, m) => format!("subjects {} and {m} more", names.join(", ")),
+        };
+        return format!(
+            "{:.0}% of outlier windows come from {who}, more than chance would give, though \
+             spread over their recordings: no single recording holds more than chance.",
+            100.0 * held as f64 / total_outliers as f64
+        );
     }
     if clusters.is_empty() {
         return format!(
@@ -534,6 +563,11 @@ mod tests {
         assert!(a.clusters.is_empty(), "{:?}", a.clusters);
         let named: Vec<u32> = a.subjects.iter().map(|s| s.subject).collect();
         assert_eq!(named, [11], "{:?}", a.subjects);
+        assert_eq!(
+            a.summary,
+            "44% of outlier windows come from subject 12, more than chance would give, \
+             though spread over their recordings: no single recording holds more than chance."
+        );
     }
 
     #[test]
