@@ -765,9 +765,10 @@ fn tiles_note(windows: &Windows, class: u32) -> Note {
         kind: "unwindowed_recordings".to_string(),
         subject: None,
         text: format!(
-            "{n} of {} recordings had no event to make a window from ({named}): they were \
-             audited in unlabelled {:.2} s windows, which the class balance leaves out.",
+            "{n} of {} recordings had no event to make a window from ({named}): {} audited in \
+             unlabelled {:.2} s windows, which the class balance leaves out.",
             windows.recordings.len(),
+            if n == 1 { "it was" } else { "they were" },
             windows.duration_s
         ),
     }
