@@ -34,6 +34,18 @@ fn write_dataset(dir: &Path) -> Truth {
     generate(&config, dir).expect("generate")
 }
 
+/// `subjects` × 1 run of the demo's montage, `minutes` long, no fault and
+/// no control subject.
+fn write_clean(dir: &Path, subjects: u32, minutes: f64) -> Truth {
+    let mut config = SynthConfig::demo();
+    config.subjects = subjects;
+    config.runs = 1;
+    config.minutes = minutes;
+    config.faults = FaultPlan::List(Vec::new());
+    config.control = ControlPlan::None;
+    generate(&config, dir).expect("generate")
+}
+
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("read")).expect("JSON")
 }
@@ -353,13 +365,7 @@ fn audit_refuses_to_write_into_the_folder_of_an_input() {
 fn a_clean_dataset_exits_0_with_windows_labelled_from_a_csv() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut config = SynthConfig::demo();
-    config.subjects = 4;
-    config.runs = 1;
-    config.minutes = 1.0;
-    config.faults = FaultPlan::List(Vec::new());
-    config.control = ControlPlan::None;
-    generate(&config, &data).expect("generate");
+    write_clean(&data, 4, 1.0);
     let labels = dir.path().join("groups.csv");
     std::fs::write(
         &labels,
@@ -467,13 +473,7 @@ fn thresholds_are_set_by_name_and_checked() {
 fn the_label_column_names_the_events_tsv_column_of_the_classes() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut config = SynthConfig::demo();
-    config.subjects = 2;
-    config.runs = 1;
-    config.minutes = 0.5;
-    config.faults = FaultPlan::List(Vec::new());
-    config.control = ControlPlan::None;
-    let truth = generate(&config, &data).expect("generate");
+    let truth = write_clean(&data, 2, 0.5);
     // Ten events a recording, every 2 s from 2 s: all "stimulus" by
     // trial_type, three of them "left" and seven "right" by response.
     let mut rows = String::from("onset\tduration\ttrial_type\tresponse\n");
