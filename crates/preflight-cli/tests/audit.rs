@@ -46,6 +46,21 @@ fn write_clean(dir: &Path, subjects: u32, minutes: f64) -> Truth {
     generate(&config, dir).expect("generate")
 }
 
+/// The report's (class, windows) pairs of its balance.
+fn class_counts(report: &Value) -> Vec<(String, u64)> {
+    report["balance"]["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["class"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("read")).expect("JSON")
 }
@@ -389,17 +404,7 @@ fn a_clean_dataset_exits_0_with_windows_labelled_from_a_csv() {
     assert_eq!(report["dataset"]["window_s"].as_f64(), Some(2.0));
     // 4 recordings of 60 s in 2 s windows: 30 each.
     assert_eq!(report["dataset"]["windows"].as_u64(), Some(120));
-    let classes: Vec<(String, u64)> = report["balance"]["classes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["class"].as_str().unwrap().to_string(),
-                c["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let classes = class_counts(&report);
     assert_eq!(
         classes,
         [("control".to_string(), 30), ("patient".to_string(), 90)]
@@ -495,17 +500,7 @@ fn the_label_column_names_the_events_tsv_column_of_the_classes() {
             .arg(&out)
             .assert()
             .code(0);
-        json(&out.join("report.json"))["balance"]["classes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["class"].as_str().unwrap().to_string(),
-                    c["count"].as_u64().unwrap(),
-                )
-            })
-            .collect()
+        class_counts(&json(&out.join("report.json")))
     };
     assert_eq!(classes(&[], "default"), [("stimulus".to_string(), 20)]);
     assert_eq!(
