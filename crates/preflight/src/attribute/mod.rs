@@ -148,52 +148,54 @@ pub fn attribute(
     let population = sampled_set.len();
     let total_outliers: usize = outlier_windows.values().map(BTreeSet::len).sum();
 
-    // Each recording against chance.
-    let table = LogFactorials::up_to(population);
-    let tests = sampled_per_recording.len().max(1);
+    // Each recording, then each subject, against chance.
+    let chance = Chance {
+        table: LogFactorials::up_to(population),
+        population,
+        total_outliers,
+        config,
+    };
+    let subject_of = |recording: u32| {
+        windows
+            .recording_subject
+            .get(recording as usize)
+            .copied()
+            .unwrap_or(0)
+    };
     let mut clusters = Vec::new();
     for (&recording, hits) in &outlier_windows {
         let draws = sampled_per_recording.get(&recording).copied().unwrap_or(0);
-        let k = hits.len();
-        let Some(p) = hypergeometric_upper_tail(k, population, total_outliers, draws, &table)
-        else {
+        let Some(odds) = chance.test(hits.len(), draws, sampled_per_recording.len()) else {
             continue;
         };
-        if k < config.min_outlier_windows || p * tests as f64 >= config.alpha {
-            continue;
-        }
         let mut channels: Vec<(u32, usize)> = channel_windows[&recording]
             .iter()
             .map(|(&c, ws)| (c, ws.len()))
             .collect();
         channels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let rate = k as f64 / draws as f64;
-        let overall = total_outliers as f64 / population as f64;
-        let sentence = cluster_sentence(
-            windows
-                .recordings
-                .get(recording as usize)
-                .map_or("?", String::as_str),
-            k,
-            draws,
-            total_outliers,
-            population,
-            p,
-            &channels,
-            channel_names,
+        let named: Vec<String> = channels
+            .iter()
+            .take(6)
+            .map(|&(c, n)| format!("{} {n}", channel_name(channel_names, c)))
+            .collect();
+        let name = windows
+            .recordings
+            .get(recording as usize)
+            .map_or("?", String::as_str);
+        let sentence = format!(
+            "{name} holds {}: {}, {}.",
+            odds.held(),
+            odds.rate(),
+            on_channels(channels.len(), &named)
         );
         clusters.push(Cluster {
             recording,
-            subject: windows
-                .recording_subject
-                .get(recording as usize)
-                .copied()
-                .unwrap_or(0),
+            subject: subject_of(recording),
             sampled: draws,
-            outlier_windows: k,
-            share_of_outliers: k as f64 / total_outliers as f64,
-            enrichment: rate / overall,
-            p_value: p,
+            outlier_windows: odds.k,
+            share_of_outliers: odds.share,
+            enrichment: odds.enrichment,
+            p_value: odds.p,
             channels,
             sentence,
         });
@@ -205,51 +207,39 @@ pub fn attribute(
             .then(a.recording.cmp(&b.recording))
     });
 
-    // Each subject against chance, over all its sampled recordings.
+    // (recordings, windows) of each subject in the sample, and of those
+    // with outliers.
     let mut sampled_per_subject: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
     for (&recording, &n) in &sampled_per_recording {
-        let subject = windows
-            .recording_subject
-            .get(recording as usize)
-            .copied()
-            .unwrap_or(0);
-        let e = sampled_per_subject.entry(subject).or_insert((0, 0));
+        let e = sampled_per_subject
+            .entry(subject_of(recording))
+            .or_default();
         e.0 += 1;
         e.1 += n;
     }
     let mut outliers_per_subject: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
     for (&recording, hits) in &outlier_windows {
-        let subject = windows
-            .recording_subject
-            .get(recording as usize)
-            .copied()
-            .unwrap_or(0);
-        let e = outliers_per_subject.entry(subject).or_insert((0, 0));
+        let e = outliers_per_subject
+            .entry(subject_of(recording))
+            .or_default();
         e.0 += 1;
         e.1 += hits.len();
     }
-    let subject_tests = sampled_per_subject.len().max(1);
     let mut subjects = Vec::new();
     for (&subject, &(recordings_with_outliers, k)) in &outliers_per_subject {
         let (recordings, draws) = sampled_per_subject.get(&subject).copied().unwrap_or((0, 0));
-        let Some(p) = hypergeometric_upper_tail(k, population, total_outliers, draws, &table)
-        else {
+        let Some(odds) = chance.test(k, draws, sampled_per_subject.len()) else {
             continue;
         };
-        if k < config.min_outlier_windows || p * subject_tests as f64 >= config.alpha {
-            continue;
-        }
         let name = windows
             .subjects
             .get(subject as usize)
             .map_or("?", String::as_str);
-        let enrichment = (k as f64 / draws as f64) / (total_outliers as f64 / population as f64);
         let sentence = format!(
-            "Subject {name} holds {k} of the {total_outliers} outlier windows ({:.0}%), in \
-             {recordings_with_outliers} of its {recordings} recordings: {k} of its {draws} \
-             sampled windows, {enrichment:.1}× the sample's rate (p = {}).",
-            100.0 * k as f64 / total_outliers as f64,
-            p_text(p)
+            "Subject {name} holds {}, in {recordings_with_outliers} of its {recordings} \
+             recordings: {}.",
+            odds.held(),
+            odds.rate()
         );
         subjects.push(SubjectCluster {
             subject,
@@ -257,9 +247,9 @@ pub fn attribute(
             recordings_with_outliers,
             sampled: draws,
             outlier_windows: k,
-            share_of_outliers: k as f64 / total_outliers as f64,
-            enrichment,
-            p_value: p,
+            share_of_outliers: odds.share,
+            enrichment: odds.enrichment,
+            p_value: odds.p,
             sentence,
         });
     }
@@ -305,48 +295,80 @@ fn on_channels(total: usize, named: &[String]) -> String {
     }
 }
 
-/// A p-value in words a reader can compare: `3.2e-13`, or `0.004`.
-fn p_text(p: f64) -> String {
-    if p < 1e-3 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.3}")
+/// The sample's outliers, against which a group of its windows (a
+/// recording's, a subject's) is tested.
+struct Chance<'a> {
+    table: LogFactorials,
+    population: usize,
+    total_outliers: usize,
+    config: &'a AttributeConfig,
+}
+
+/// A group holding more outlier windows than chance would give.
+struct Odds {
+    /// Its outlier windows.
+    k: usize,
+    /// Its sampled windows.
+    draws: usize,
+    total_outliers: usize,
+    share: f64,
+    enrichment: f64,
+    p: f64,
+}
+
+impl Chance<'_> {
+    /// `k` outlier windows among a group's `draws` sampled ones, one of
+    /// `tests` groups tested (Bonferroni): the odds when they pass.
+    fn test(&self, k: usize, draws: usize, tests: usize) -> Option<Odds> {
+        let p =
+            hypergeometric_upper_tail(k, self.population, self.total_outliers, draws, &self.table)?;
+        if k < self.config.min_outlier_windows || p * tests.max(1) as f64 >= self.config.alpha {
+            return None;
+        }
+        let overall = self.total_outliers as f64 / self.population as f64;
+        Some(Odds {
+            k,
+            draws,
+            total_outliers: self.total_outliers,
+            share: k as f64 / self.total_outliers as f64,
+            enrichment: (k as f64 / draws as f64) / overall,
+            p,
+        })
     }
 }
 
-/// "sub-07_run-2 holds 8 of the 17 outlier windows (47%): 8 of its 8
-/// sampled windows, 4.7× the sample's rate (p = 1.2e-13), on 4 channels
-/// (T7 8, T8 8, C3 8, P7 8)."
-#[allow(clippy::too_many_arguments)]
-fn cluster_sentence(
-    recording: &str,
-    k: usize,
-    draws: usize,
-    total_outliers: usize,
-    population: usize,
-    p: f64,
-    channels: &[(u32, usize)],
-    channel_names: &[String],
-) -> String {
-    let enrichment = (k as f64 / draws as f64) / (total_outliers as f64 / population as f64);
-    let named: Vec<String> = channels
-        .iter()
-        .take(6)
-        .map(|&(c, n)| {
-            let name = channel_names
-                .get(c as usize)
-                .cloned()
-                .unwrap_or_else(|| format!("#{c}"));
-            format!("{name} {n}")
-        })
-        .collect();
-    let on = on_channels(channels.len(), &named);
-    format!(
-        "{recording} holds {k} of the {total_outliers} outlier windows ({:.0}%): {k} of its \
-         {draws} sampled windows, {enrichment:.1}× the sample's rate (p = {}), {on}.",
-        100.0 * k as f64 / total_outliers as f64,
-        p_text(p)
-    )
+impl Odds {
+    /// "8 of the 17 outlier windows (47%)".
+    fn held(&self) -> String {
+        format!(
+            "{} of the {} outlier windows ({:.0}%)",
+            self.k,
+            self.total_outliers,
+            100.0 * self.share
+        )
+    }
+
+    /// "8 of its 8 sampled windows, 37.6× the sample's rate (p =
+    /// 1.2e-13)".
+    fn rate(&self) -> String {
+        let p = if self.p < 1e-3 {
+            format!("{:.1e}", self.p)
+        } else {
+            format!("{:.3}", self.p)
+        };
+        format!(
+            "{} of its {} sampled windows, {:.1}× the sample's rate (p = {p})",
+            self.k, self.draws, self.enrichment
+        )
+    }
+}
+
+/// The name of channel `c`, or `#c` when `names` does not have it.
+fn channel_name(names: &[String], c: u32) -> String {
+    names
+        .get(c as usize)
+        .cloned()
+        .unwrap_or_else(|| format!("#{c}"))
 }
 
 /// "96% of outlier windows come from 2 of 80 recordings, both of subject
@@ -427,12 +449,7 @@ fn summarize(
     let names: Vec<String> = channels
         .iter()
         .take(6)
-        .map(|(c, _)| {
-            channel_names
-                .get(*c as usize)
-                .cloned()
-                .unwrap_or_else(|| format!("#{c}"))
-        })
+        .map(|&(c, _)| channel_name(channel_names, c))
         .collect();
     let on = on_channels(channels.len(), &names);
     let of = match clusters.len() {
