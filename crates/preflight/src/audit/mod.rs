@@ -293,34 +293,29 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
     // get audited, in unlabelled windows of the same length.
     let mut notes = Vec::new();
     let clock = std::time::Instant::now();
-    let mut windows = windows_or_tiles(dataset, &config.windows);
+    let windows = windows_or_tiles(dataset, &config.windows);
     let mut window_source = config.windows.clone();
-    let only_tiles = windows.classes.len() == 1 && windows.classes[0] == UNLABELLED;
-    if matches!(config.windows, WindowSource::Events { .. })
-        && (windows.windows.is_empty() || only_tiles)
-    {
-        windows = crate::window::windows(dataset, &config.windows);
-    }
     if let Some(class) = windows.unlabelled_class {
         notes.push(tiles_note(&windows, class));
     }
-    if windows.windows.is_empty() && matches!(config.windows, WindowSource::Events { .. }) {
-        let fixed = WindowSource::Fixed {
-            length_s: 1.0,
-            label: FixedLabel::None,
-        };
-        let fallback = crate::window::windows(dataset, &fixed);
-        if !fallback.windows.is_empty() {
-            window_source = fixed;
+    // No event made a window anywhere: every window is a tile, and the
+    // audit is one of fixed-length unlabelled windows, as the report says.
+    if let WindowSource::Events { offset_s, .. } = &config.windows {
+        let length_s = offset_s.1 - offset_s.0;
+        if windows.classes.len() == 1 && windows.classes[0] == UNLABELLED {
+            window_source = WindowSource::Fixed {
+                length_s,
+                label: FixedLabel::None,
+            };
             notes.push(Note {
                 kind: "no_events".to_string(),
                 subject: None,
-                text: "No recording has events to make windows from, so the audit used \
-                       unlabelled 1 s windows; class balance is not known. Give --fixed with \
-                       --label-participants or --labels to label them."
-                    .to_string(),
+                text: format!(
+                    "No recording has events to make windows from, so the audit used \
+                     unlabelled {length_s} s windows; class balance is not known. Give --fixed \
+                     with --label-participants or --labels to label them."
+                ),
             });
-            windows = fallback;
         }
     }
     let sample_config = SampleConfig {
