@@ -235,6 +235,24 @@ const SIGNAL_FIELDS: [(&str, usize); 10] = [
     ("reserved", 32),
 ];
 
+/// Most signals a header may declare.
+const MAX_SIGNALS: usize = 100_000;
+
+/// The header's length as its signal count (bytes 252..256 of the first
+/// page) gives it, before anything else is read or checked; `None` when
+/// the field is not a positive count. For read-ahead advice only: parsing
+/// the header checks it against the stated header size.
+pub(crate) fn header_len_hint(bytes: &[u8]) -> Option<usize> {
+    let ns = bytes
+        .get(252..256)
+        .and_then(|b| std::str::from_utf8(b).ok())?
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|&ns| ns > 0)?;
+    Some(FIXED_HEADER_BYTES + ns.min(MAX_SIGNALS) * SIGNAL_HEADER_BYTES)
+}
+
 /// Reads fields of a header, collecting warnings and turning failures into
 /// errors that name the file.
 struct FieldReader<'a> {
@@ -387,7 +405,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<(Header, Vec<Warning>), Error>
         ));
     }
     let ns = r.integer("number of signals", 252, 4, "a non-negative integer")?;
-    if !(0..=100_000).contains(&ns) {
+    if !(0..=MAX_SIGNALS as i64).contains(&ns) {
         return Err(r.error(
             "number of signals",
             252,

@@ -194,16 +194,9 @@ impl Edf {
             #[cfg(unix)]
             if reading != Reading::Every {
                 let _ = map.advise(memmap2::Advice::Random);
-                // The header in one read instead of a fault per page: its
-                // length follows from the signal count in bytes 252..256
-                // of its first page.
-                let signals = map
-                    .get(252..256)
-                    .and_then(|b| std::str::from_utf8(b).ok())
-                    .and_then(|t| t.trim().parse::<usize>().ok());
-                if let Some(ns) = signals.filter(|&ns| ns > 0) {
-                    let head = (len as usize).min(256 * (ns + 1));
-                    let _ = map.advise_range(memmap2::Advice::WillNeed, 0, head);
+                // The header in one read instead of a fault per page.
+                if let Some(head) = crate::header::header_len_hint(&map) {
+                    let _ = map.advise_range(memmap2::Advice::WillNeed, 0, head.min(len as usize));
                 }
             }
             Bytes::Mapped(map)
