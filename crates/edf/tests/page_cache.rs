@@ -11,48 +11,11 @@
 
 #![cfg(target_os = "linux")]
 
-use std::os::fd::AsRawFd;
-use std::path::Path;
-
+#[path = "common/page_cache.rs"]
+mod cache;
 mod common;
 
-const PAGE: usize = 4096;
-
-/// Whether each page of `path` is in the page cache.
-fn resident(path: &Path) -> Vec<bool> {
-    let file = std::fs::File::open(path).expect("open");
-    let len = file.metadata().expect("metadata").len() as usize;
-    let pages = len.div_ceil(PAGE);
-    // SAFETY: a read-only shared mapping of `len` bytes of an open file,
-    // unmapped below; mincore writes one byte per page into `vec`.
-    unsafe {
-        let map = libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ,
-            libc::MAP_SHARED,
-            file.as_raw_fd(),
-            0,
-        );
-        assert_ne!(map, libc::MAP_FAILED, "mmap");
-        let mut vec = vec![0u8; pages];
-        let rc = libc::mincore(map, len, vec.as_mut_ptr());
-        libc::munmap(map, len);
-        assert_eq!(rc, 0, "mincore");
-        vec.iter().map(|b| b & 1 == 1).collect()
-    }
-}
-
-/// Takes the file's pages out of the page cache; false where that is not
-/// possible.
-fn evict(path: &Path) -> bool {
-    let file = std::fs::File::open(path).expect("open");
-    // Dirty pages are not dropped: written back first.
-    file.sync_all().expect("fsync");
-    // SAFETY: advice on an open descriptor; no memory is touched.
-    let rc = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
-    rc == 0 && resident(path).iter().all(|r| !r)
-}
+use cache::{arrives, evict, resident, PAGE};
 
 #[test]
 fn lazy_opening_reads_the_header_and_prefetch_reads_the_records_asked_for() {
@@ -86,15 +49,7 @@ fn lazy_opening_reads_the_header_and_prefetch_reads_the_records_asked_for() {
     file.prefetch_records(300, 310);
     let first = (header_bytes + 300 * record_bytes) / PAGE;
     let last = (header_bytes + 310 * record_bytes - 1) / PAGE;
-    let mut arrived = false;
-    for _ in 0..200 {
-        let now = resident(&path);
-        if now[first..=last].iter().all(|&r| r) {
-            arrived = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let arrived = arrives(&path, |now| now[first..=last].iter().all(|&r| r));
     assert!(
         arrived,
         "records 300..310 not read within 2 s of the prefetch"

@@ -70,55 +70,22 @@ pub fn ask_for<'a>(files: impl IntoParallelIterator<Item = (&'a Path, Part)>) {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
-    use std::os::fd::AsRawFd;
 
-    const PAGE: usize = 4096;
-
-    /// Whether each page of `path` is in the page cache (`mincore`).
-    fn resident(path: &Path) -> Vec<bool> {
-        let file = std::fs::File::open(path).expect("open");
-        let len = file.metadata().expect("metadata").len() as usize;
-        let mut pages = vec![0u8; len.div_ceil(PAGE)];
-        // SAFETY: a read-only shared mapping of the open file's `len`
-        // bytes, unmapped before returning; mincore writes one byte per
-        // page into `pages`.
-        unsafe {
-            let map = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                file.as_raw_fd(),
-                0,
-            );
-            assert_ne!(map, libc::MAP_FAILED, "mmap");
-            let rc = libc::mincore(map, len, pages.as_mut_ptr());
-            libc::munmap(map, len);
-            assert_eq!(rc, 0, "mincore");
-        }
-        pages.iter().map(|b| b & 1 == 1).collect()
+    /// The page-cache probes of the `edf` crate's tests.
+    #[allow(dead_code)]
+    mod cache {
+        include!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../edf/tests/common/page_cache.rs"
+        ));
     }
+    use cache::{arrives, evict, resident, PAGE};
 
     /// Writes `len` bytes and takes them out of the page cache; false
     /// where that is not possible (tmpfs).
     fn cold_file(path: &Path, len: usize) -> bool {
         std::fs::write(path, vec![7u8; len]).expect("write");
-        let file = std::fs::File::open(path).expect("open");
-        file.sync_all().expect("fsync");
-        // SAFETY: advice on an open descriptor; no memory is touched.
-        unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
-        resident(path).iter().all(|r| !r)
-    }
-
-    /// Polls until `wanted(pages)` holds, for up to 2 s.
-    fn arrives(path: &Path, wanted: impl Fn(&[bool]) -> bool) -> bool {
-        (0..200).any(|_| {
-            let ok = wanted(&resident(path));
-            if !ok {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            ok
-        })
+        evict(path)
     }
 
     #[test]
