@@ -57,8 +57,10 @@ pub struct ChannelFeatures {
     pub max_abs_uv: Option<f32>,
     /// Share of samples at the lowest or highest digital value.
     pub clip_share: f32,
-    /// Whether every finite sample has the same value (and there are at
-    /// least two).
+    /// Whether every finite sample has the same value, with at least
+    /// [`FLAT_MIN_SAMPLES`] of them; with fewer, whether the channel holds
+    /// one value across its recording's windows (set by
+    /// [`FeatureTable::judge_slow_flatness`]).
     pub is_flat: bool,
     /// The mains frequency with the strongest line in this window, Hz, and
     /// its ratio to the flanks (fundamentals only); `None` when the
@@ -212,7 +214,9 @@ impl FeatureMaker {
             (Some(lo), Some(hi)) => Some(lo.abs().max(hi.abs()) as f32),
             _ => None,
         };
-        let is_flat = m.count() >= 2 && m.ptp() == Some(0.0);
+        // Too few samples to call a window flat by itself: see
+        // [`FeatureTable::judge_slow_flatness`].
+        let is_flat = m.count() >= u64::from(FLAT_MIN_SAMPLES) && m.ptp() == Some(0.0);
         let clipped = match clip {
             (Some(lo), Some(hi)) => samples.iter().filter(|&&v| v <= lo || v >= hi).count(),
             _ => 0,
@@ -391,7 +395,7 @@ impl FeatureTable {
     /// row's window. Cells with enough samples keep their own verdict; a
     /// second call after rows were added judges again from all of them.
     pub fn judge_slow_flatness(&mut self, recording_of: impl Fn(usize) -> u32) {
-        let finite = |c: &ChannelFeatures| c.samples - c.nan.min(c.samples) - c.inf;
+        let finite = |c: &ChannelFeatures| c.samples.saturating_sub(c.nan + c.inf);
         let slow = |c: &ChannelFeatures| finite(c) > 0 && finite(c) < FLAT_MIN_SAMPLES;
         // (recording, channel) -> (the one value so far, samples), or None
         // once two values differ.
