@@ -112,23 +112,56 @@ impl Default for DetectConfig {
     }
 }
 
-impl DetectConfig {
-    /// The names [`DetectConfig::set`] takes, one per field.
-    pub const NAMES: [&'static str; 10] = [
-        "amplitude_z",
-        "offset_z",
-        "offset_min_uv",
-        "line_z",
-        "line_min_ratio",
-        "line_abs_ratio",
-        "hf_z",
-        "clip_share",
-        "min_log_spread",
-        "level_min_ratio",
-    ];
+/// What values a threshold may take.
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    /// A finite number above 0.
+    Positive,
+    /// A share above 0 and at most 1.
+    Share,
+    /// A ratio of at least 1.
+    Ratio,
+}
 
-    /// Sets the threshold `name` (a field name, see
-    /// [`DetectConfig::NAMES`]) to `value`.
+impl Bound {
+    fn holds(self, v: f64) -> bool {
+        v.is_finite()
+            && match self {
+                Bound::Positive => v > 0.0,
+                Bound::Share => v > 0.0 && v <= 1.0,
+                Bound::Ratio => v >= 1.0,
+            }
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Bound::Positive => "a finite number above 0",
+            Bound::Share => "a share above 0 and at most 1",
+            Bound::Ratio => "a ratio of at least 1",
+        }
+    }
+}
+
+/// Each threshold [`DetectConfig::set`] takes: its name (the field's),
+/// its bound, and the field.
+type Threshold = (&'static str, Bound, fn(&mut DetectConfig) -> &mut f64);
+
+const THRESHOLDS: [Threshold; 10] = [
+    ("amplitude_z", Bound::Positive, |c| &mut c.amplitude_z),
+    ("offset_z", Bound::Positive, |c| &mut c.offset_z),
+    ("offset_min_uv", Bound::Positive, |c| &mut c.offset_min_uv),
+    ("line_z", Bound::Positive, |c| &mut c.line_z),
+    ("line_min_ratio", Bound::Ratio, |c| &mut c.line_min_ratio),
+    ("line_abs_ratio", Bound::Ratio, |c| &mut c.line_abs_ratio),
+    ("hf_z", Bound::Positive, |c| &mut c.hf_z),
+    ("clip_share", Bound::Share, |c| &mut c.clip_share),
+    ("min_log_spread", Bound::Positive, |c| &mut c.min_log_spread),
+    ("level_min_ratio", Bound::Ratio, |c| &mut c.level_min_ratio),
+];
+
+impl DetectConfig {
+    /// Sets the threshold `name` (the name of one of its fields) to
+    /// `value`.
     ///
     /// # Errors
     ///
@@ -144,38 +177,17 @@ impl DetectConfig {
     /// assert!(c.set("flatness", 1.0).unwrap_err().contains("amplitude_z"));
     /// ```
     pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
-        let field = match name {
-            "amplitude_z" => &mut self.amplitude_z,
-            "offset_z" => &mut self.offset_z,
-            "offset_min_uv" => &mut self.offset_min_uv,
-            "line_z" => &mut self.line_z,
-            "line_min_ratio" => &mut self.line_min_ratio,
-            "line_abs_ratio" => &mut self.line_abs_ratio,
-            "hf_z" => &mut self.hf_z,
-            "clip_share" => &mut self.clip_share,
-            "min_log_spread" => &mut self.min_log_spread,
-            "level_min_ratio" => &mut self.level_min_ratio,
-            _ => {
-                return Err(format!(
-                    "unknown threshold {name:?}; expected one of {}",
-                    Self::NAMES.join(", ")
-                ))
-            }
+        let Some(&(_, bound, field)) = THRESHOLDS.iter().find(|t| t.0 == name) else {
+            let names: Vec<&str> = THRESHOLDS.iter().map(|t| t.0).collect();
+            return Err(format!(
+                "unknown threshold {name:?}; expected one of {}",
+                names.join(", ")
+            ));
         };
-        let (lowest, highest) = match name {
-            "clip_share" => (f64::MIN_POSITIVE, 1.0),
-            "line_min_ratio" | "line_abs_ratio" | "level_min_ratio" => (1.0, f64::MAX),
-            _ => (f64::MIN_POSITIVE, f64::MAX),
-        };
-        if !(value.is_finite() && value >= lowest && value <= highest) {
-            let expected = match name {
-                "clip_share" => "a share above 0 and at most 1",
-                "line_min_ratio" | "line_abs_ratio" | "level_min_ratio" => "a ratio of at least 1",
-                _ => "a finite number above 0",
-            };
-            return Err(format!("{name} = {value}: expected {expected}"));
+        if !bound.holds(value) {
+            return Err(format!("{name} = {value}: expected {}", bound.words()));
         }
-        *field = value;
+        *field(self) = value;
         Ok(())
     }
 }
