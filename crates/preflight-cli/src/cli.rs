@@ -367,9 +367,9 @@ pub struct SynthArgs {
     /// each kind at places drawn from the seed. KIND:key=value,... with
     /// KIND mains, detached, flat, clipping, bursts, dc_offset, hf_noise,
     /// high_amplitude, low_amplitude, nan, inf (the last two with --format
-    /// npy); keys
-    /// subject, run, channels (joined by +), onset, duration (s), frequency
-    /// (Hz), amplitude, offset, limit, value (µV), count, gain. Example:
+    /// npy); keys subject, run, channels (joined by +), onset, duration (s),
+    /// frequency (Hz), amplitude, offset, limit, value (µV), count, gain.
+    /// Example:
     /// detached:subject=7,run=2,channels=P3+P4,frequency=60
     #[arg(long = "fault", value_name = "SPEC", value_parser = parse_fault)]
     pub faults: Vec<Fault>,

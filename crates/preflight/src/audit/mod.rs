@@ -867,7 +867,8 @@ fn mains_lines(
             let of = match out.len() - resolving {
                 0 => format!("{resolving} recordings"),
                 slow => format!(
-                    "the {resolving} recordings sampled fast enough to show it ({slow} more are not)"
+                    "the {resolving} recordings sampled fast enough to show it ({slow} more \
+                     are not)"
                 ),
             };
             notes.push(Note {
