@@ -61,6 +61,18 @@ fn class_counts(report: &Value) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// `preflight audit FLAGS DATA --out OUT`, run to its end.
+fn audit(flags: &[&str], data: &Path, out: impl AsRef<Path>) -> std::process::Output {
+    preflight()
+        .arg("audit")
+        .args(flags)
+        .arg(data)
+        .arg("--out")
+        .arg(out.as_ref())
+        .output()
+        .unwrap()
+}
+
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("read")).expect("JSON")
 }
@@ -72,13 +84,7 @@ fn audit_finds_the_planted_channels_and_writes_its_files() {
     let truth = write_dataset(&data);
     let out = dir.path().join("report");
 
-    let run = preflight()
-        .args(["audit"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = audit(&[], &data, &out);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(
         run.status.code(),
@@ -335,13 +341,7 @@ fn audit_refuses_to_write_into_the_folder_of_an_input() {
         .map(|e| e.unwrap().file_name())
         .collect();
 
-    let run = preflight()
-        .args(["audit"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&folder)
-        .output()
-        .unwrap();
+    let run = audit(&[], &data, &folder);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is the folder of input"), "{stderr}");
@@ -360,13 +360,7 @@ fn audit_refuses_to_write_into_the_folder_of_an_input() {
         let moved = elsewhere.join(first.file_name().unwrap());
         std::fs::rename(&first, &moved).unwrap();
         std::os::unix::fs::symlink(&moved, &first).unwrap();
-        let run = preflight()
-            .args(["audit"])
-            .arg(&data)
-            .arg("--out")
-            .arg(&elsewhere)
-            .output()
-            .unwrap();
+        let run = audit(&[], &data, &elsewhere);
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert_eq!(run.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains("is the folder of input"), "{stderr}");
@@ -456,13 +450,7 @@ fn thresholds_are_set_by_name_and_checked() {
         ("hf_z", "NAME=VALUE"),
         ("hf_z=high", "not a number"),
     ] {
-        let run = preflight()
-            .args(["audit", "--threshold", bad])
-            .arg(&data)
-            .arg("--out")
-            .arg(dir.path().join("never"))
-            .output()
-            .unwrap();
+        let run = audit(&["--threshold", bad], &data, dir.path().join("never"));
         let err = String::from_utf8_lossy(&run.stderr);
         assert_eq!(run.status.code(), Some(2), "{bad}: {err}");
         assert!(
