@@ -11,6 +11,7 @@
 # REPS        fresh processes per timing (default 3); medians are reported
 # SKIP_BIG    set to 1 to skip the 100-subject dataset
 # COLD        set to 0 to skip the timings out of the page cache (default 1, Linux)
+# SKIP_FULL_AUDIT  set to 1 not to time `preflight audit --full` of the 100 subjects as well
 #
 # Every timing is a fresh process with a warm page cache (the dataset is read with `cat`
 # first), as in ../shared/peers/RESULTS.md. With COLD=1 the 100-subject audit and full pass
@@ -113,6 +114,12 @@ if [[ ${SKIP_BIG:-0} != 1 ]]; then
     full=$(timed "${full_cmd[@]}")
     echo "full pass ($full_name): median ${full} s"
     printf 'full pass / 1/1000 audit: %.1f\n' "$(echo "$full / $sampled" | bc -l)"
+    if [[ $full_name != "preflight audit --full" && ${SKIP_FULL_AUDIT:-0} != 1 ]]; then
+        warm "$big"
+        full_audit=$(timed "$BIN" audit --full "$big" --out "$WORK/big-full")
+        echo "preflight audit --full: median ${full_audit} s; $(json - 'len(r["findings"]), "findings"' "$WORK/big-full/report.json")"
+        printf 'audit --full / 1/1000 audit: %.1f\n' "$(echo "$full_audit / $sampled" | bc -l)"
+    fi
     if [[ ${COLD:-1} == 1 ]]; then
         cold_sampled=$(timed_cold "$big" "$BIN" audit "$big" --out "$WORK/big-report")
         echo "1/1000 audit out of the page cache: median ${cold_sampled} s"

@@ -193,3 +193,45 @@ fn a_bad_shard_is_a_usage_error() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("participants.tsv"));
 }
+
+#[test]
+fn scan_names_a_line_its_sidecar_does_not_declare() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("bids");
+    let synth = preflight()
+        .args([
+            "synth",
+            "--subjects",
+            "3",
+            "--runs",
+            "1",
+            "--minutes",
+            "0.5",
+        ])
+        .args(["--control", "none", "--fault"])
+        .arg("mains:subject=1,run=1,channels=F3+Fz+F4+C3+Cz+C4+P3+Pz,frequency=60")
+        .arg(&root)
+        .output()
+        .expect("runs");
+    assert_eq!(synth.status.code(), Some(0));
+    let out = dir.path().join("scan.json");
+    let run = preflight()
+        .arg("scan")
+        .arg(&root)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains(
+            "declared    sub-01/eeg/sub-01_task-oddball_run-1_eeg.edf: line at 60 Hz, sidecar \
+             PowerLineFrequency 50 Hz"
+        ),
+        "{text}"
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    for r in report["recordings"].as_array().unwrap() {
+        assert_eq!(r["declared_mains_hz"], 50.0, "{}", r["path"]);
+    }
+}

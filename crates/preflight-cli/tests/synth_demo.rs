@@ -66,6 +66,19 @@ fn synth_writes_a_dataset_that_inspect_reads() {
         .expect("recordings");
     assert_eq!(recs.len(), 6);
     assert!(recs.iter().all(|r| r["events_source"] == "events_tsv"));
+    assert!(recs.iter().all(|r| r["power_line_hz"] == 50.0));
+
+    // The terminal summary says what the sidecars declare.
+    let inspect = preflight()
+        .arg("inspect")
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    let stdout = text(&inspect.stdout);
+    assert!(
+        stdout.contains("mains       declared (PowerLineFrequency) 50 Hz in 6 of 6 recordings"),
+        "{stdout}"
+    );
 }
 
 #[test]

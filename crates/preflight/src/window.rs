@@ -548,6 +548,7 @@ mod tests {
                 .collect(),
             events_source: EventsSource::EventsTsv,
             warnings: Vec::new(),
+            power_line_hz: None,
         }
     }
 

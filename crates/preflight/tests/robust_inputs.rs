@@ -1,6 +1,6 @@
-//! Whatever bytes a dataset's sidecar tables or NumPy headers hold,
-//! discovery and the audit end without a panic: either a dataset whose
-//! problems are reported, or an error that names the file.
+//! Whatever bytes a dataset's sidecar tables, JSON sidecars or NumPy
+//! headers hold, discovery and the audit end without a panic: either a
+//! dataset whose problems are reported, or an error that names the file.
 //!
 //! The inputs are arbitrary bytes and mutations of valid files (bytes
 //! replaced, cut short, lines doubled), drawn by proptest.
@@ -85,7 +85,7 @@ fn survives(root: &Path, file: &Path, config: &AuditConfig) -> Result<(), TestCa
 }
 
 #[test]
-fn sidecar_tables_of_any_content_are_survived() {
+fn sidecars_of_any_content_are_survived() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("bids");
     let truth = generate(&small(OutputFormat::Edf), &root).unwrap();
@@ -95,12 +95,14 @@ fn sidecar_tables_of_any_content_are_survived() {
         recording.with_file_name(name.replace("_eeg.edf", suffix))
     };
     let (events, channels) = (sidecar("_events.tsv"), sidecar("_channels.tsv"));
+    let json = sidecar("_eeg.json");
     let participants = root.join("participants.tsv");
     let valid_events =
         b"onset\tduration\ttrial_type\n1.0\t0.5\ttarget\n2.5\tn/a\tstandard\n4.0\t0\ttarget\n"
             .to_vec();
     let valid_channels = std::fs::read(&channels).unwrap();
     let valid_participants = std::fs::read(&participants).unwrap();
+    let valid_json = std::fs::read(&json).unwrap();
     let config = AuditConfig::default();
     let cases = ProptestConfig {
         cases: 128,
@@ -111,6 +113,7 @@ fn sidecar_tables_of_any_content_are_survived() {
         (&events, valid_events),
         (&channels, valid_channels),
         (&participants, valid_participants),
+        (&json, valid_json),
     ] {
         let keep = std::fs::read(file).ok();
         proptest!(cases.clone(), |(bytes in mangled(valid.clone()))| {

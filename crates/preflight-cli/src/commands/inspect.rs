@@ -124,6 +124,7 @@ fn recordings_summary(s: &mut String, d: &Dataset) {
     );
     channels_summary(s, &d.recordings);
     events_summary(s, &d.recordings);
+    declared_mains_summary(s, &d.recordings);
 
     // Per subject.
     if !subjects.is_empty() {
@@ -219,6 +220,27 @@ fn channels_summary(s: &mut String, recordings: &[Recording]) {
             recordings.len()
         );
     }
+}
+
+/// The `PowerLineFrequency` the BIDS sidecars declare, when any does.
+fn declared_mains_summary(s: &mut String, recordings: &[Recording]) {
+    let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
+    for hz in recordings.iter().filter_map(|r| r.power_line_hz) {
+        *counts.entry((hz * 10.0).round() as u64).or_default() += 1;
+    }
+    if counts.is_empty() {
+        return;
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(&tenths, n)| format!("{} Hz in {n}", tenths as f64 / 10.0))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  mains       declared (PowerLineFrequency) {} of {} recordings",
+        parts.join(", "),
+        recordings.len()
+    );
 }
 
 fn events_summary(s: &mut String, recordings: &[Recording]) {

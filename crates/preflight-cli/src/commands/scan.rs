@@ -150,6 +150,25 @@ pub fn summary(report: &ScanReport) -> String {
         None => "none detected on any recording's channel-mean spectrum".to_string(),
     };
     let _ = writeln!(s, "  mains       {mains}");
+    // Recordings whose line is not where their BIDS sidecar says.
+    let declared: Vec<(&str, f64, f64)> = report
+        .recordings
+        .iter()
+        .filter_map(|r| {
+            let (said, hz) = (r.declared_mains_hz?, r.mains.mains_hz?);
+            ((said - hz).abs() >= 0.5).then(|| (r.path.to_str().unwrap_or("?"), said, hz))
+        })
+        .collect();
+    if let Some((first, said, hz)) = declared.first() {
+        let more = match declared.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        let _ = writeln!(
+            s,
+            "  declared    {first}{more}: line at {hz} Hz, sidecar PowerLineFrequency {said} Hz"
+        );
+    }
 
     // Line noise at the dataset's mains (any candidate when none).
     let threshold = 10f64.powf(report.settings.line_noise.threshold_db / 10.0);

@@ -160,7 +160,8 @@ pub struct SampleSummary {
 /// A dataset-wide observation that is not a fault of one recording.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Note {
-    /// `dataset_mains`, `dc_offsets`, `no_events` or `unwindowed_recordings`.
+    /// `dataset_mains`, `declared_mains`, `dc_offsets`, `no_events` or
+    /// `unwindowed_recordings`.
     pub kind: String,
     /// Subject it concerns, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -429,6 +430,7 @@ pub fn audit(dataset: &Dataset, config: &AuditConfig, progress: &dyn Fn(Stage, u
         normalization: sums,
     } = measured_so_far;
     let (line_noise, mains_hz) = mains_lines(&windows, &spectra, &config.line, &mut notes);
+    notes.extend(declared_mains_note(dataset, &windows, &line_noise));
     notes.extend(offsets_note(&table));
 
     // The plan and the clean statistics.
@@ -884,6 +886,82 @@ fn mains_lines(
         }
     }
     (out, dataset_hz.map(|(hz, _)| hz))
+}
+
+/// How far over its flanks, in dB, the strongest channel's line must be
+/// for a recording's mains to be set against its sidecar's.
+pub const DECLARED_LINE_MIN_DB: f64 = 10.0;
+
+/// A note when recordings carry their line at another frequency than the
+/// `PowerLineFrequency` their BIDS sidecars declare: one sentence per
+/// pair of declared and measured frequencies. A recording's line counts
+/// when its strongest channel is 10 dB over the flanks
+/// ([`DECLARED_LINE_MIN_DB`]): one channel of 32 passes the 4 dB rule at
+/// one candidate or the other by chance often enough on a few sampled
+/// seconds.
+fn declared_mains_note(
+    dataset: &Dataset,
+    windows: &Windows,
+    lines: &[RecordingMains],
+) -> Option<Note> {
+    let declared: BTreeMap<&str, f64> = windows
+        .recordings
+        .iter()
+        .zip(&dataset.recordings)
+        .filter_map(|(name, r)| Some((name.as_str(), r.power_line_hz?)))
+        .collect();
+    // (declared, measured) in tenths of Hz -> recordings; and how many
+    // recordings with both agree.
+    let mut differ: BTreeMap<(u64, u64), Vec<&str>> = BTreeMap::new();
+    let mut agree = 0;
+    for l in lines {
+        let (Some(&said), Some(hz)) = (declared.get(l.recording.as_str()), l.mains_hz) else {
+            continue;
+        };
+        if l.worst.as_ref().is_none_or(|w| w.1 < DECLARED_LINE_MIN_DB) {
+            continue;
+        }
+        if (said - hz).abs() < 0.5 {
+            agree += 1;
+        } else {
+            let tenths = |f: f64| (f * 10.0).round() as u64;
+            differ
+                .entry((tenths(said), tenths(hz)))
+                .or_default()
+                .push(&l.recording);
+        }
+    }
+    if differ.is_empty() {
+        return None;
+    }
+    let sentences: Vec<String> = differ
+        .iter()
+        .map(|(&(said, hz), names)| {
+            let (said, hz) = (said as f64 / 10.0, hz as f64 / 10.0);
+            let who = match names.len() {
+                1 => format!("{} carries", names[0]),
+                n => format!("{n} recordings ({} and others) carry", names[0]),
+            };
+            format!(
+                "{who} line noise at {hz} Hz where the BIDS sidecar declares \
+                 PowerLineFrequency {said} Hz"
+            )
+        })
+        .collect();
+    let agreeing = match agree {
+        0 => String::new(),
+        1 => " (1 recording agrees with its sidecar)".to_string(),
+        n => format!(" ({n} recordings agree with their sidecars)"),
+    };
+    Some(Note {
+        kind: "declared_mains".to_string(),
+        subject: None,
+        text: format!(
+            "{}{agreeing}: a notch or zapline filter set from the sidecars would miss the \
+             line; filter at the measured frequency and correct PowerLineFrequency.",
+            sentences.join("; ")
+        ),
+    })
 }
 
 /// A note when the signals carry DC offsets large against their

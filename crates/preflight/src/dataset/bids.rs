@@ -3,20 +3,21 @@
 //! Recordings are the `sub-*/[ses-*/]{eeg,ieeg}/*_{eeg,ieeg}.{edf,bdf}`
 //! files. Subject, session, task, acquisition and run come from the file
 //! name's entities. Each recording's `*_events.tsv` (columns `onset`,
-//! `duration`, and the label column, default `trial_type`) and
+//! `duration`, and the label column, default `trial_type`),
 //! `*_channels.tsv` (`name`, `type`, `units`, optional `status` and
-//! `status_description`) are read from beside it; `participants.tsv` from
-//! the root.
-//!
-//! Limitation: sidecars are taken from the recording's own folder with the
-//! recording's own entities; the BIDS inheritance principle (a sidecar
-//! higher up applying to several recordings) is not followed yet.
+//! `status_description`) and the `PowerLineFrequency` of its
+//! `*_{eeg,ieeg}.json` are found by the BIDS inheritance principle
+//! ([`super::inherit`]): beside the recording or in a folder above it,
+//! with a subset of its entities; `participants.tsv` is read from the
+//! root.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::folder::Walk;
+use super::inherit::Sidecars;
 use super::Unreadable;
 use super::{folder, relative, Dataset, DiscoverConfig, Event, EventsSource, Layout, Recording};
 use crate::error::Error;
@@ -75,11 +76,16 @@ pub(crate) fn fill_entities(r: &mut Recording) {
 /// holds no EEG/iEEG recordings.
 pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> {
     let clock = std::time::Instant::now();
-    let (files, mut unreadable) = folder::walk(root)?;
+    let Walk {
+        recordings: files,
+        unsupported: mut unreadable,
+        metadata,
+    } = folder::walk(root)?;
     let files: Vec<PathBuf> = files
         .into_iter()
         .filter(|p| is_recording(p, root))
         .collect();
+    let sidecars = Sidecars::index(root, &metadata);
     // Unsupported recordings count only inside subject folders.
     unreadable.retain(|u| {
         u.path
@@ -113,23 +119,58 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
     // check every record now, it is opened lazily and its records are
     // checked when read.
     let lazily = |path: &Path| {
-        !config.read_every_record && sidecar(path, "events.tsv").is_some_and(|p| p.is_file())
+        !config.read_every_record && sidecars.nearest(path, "events", "tsv").is_some()
     };
-    // Headers and sidecars asked for together, before any is waited on.
-    let sidecars: Vec<PathBuf> = files
+    // The metadata of each recording, and the JSON sidecars they share.
+    let found: Vec<Found> = files.par_iter().map(|f| Found::of(f, &sidecars)).collect();
+    let json: BTreeSet<&Path> = found
         .iter()
-        .flat_map(|f| ["events.tsv", "channels.tsv"].map(|s| sidecar(f, s)))
-        .flatten()
+        .flat_map(|f| f.json.files.iter().map(PathBuf::as_path))
         .collect();
+    // Headers and sidecars asked for together, before any is waited on.
     {
         use super::prefetch::{ask_for, Part};
+        let tables = found
+            .iter()
+            .flat_map(|f| [&f.events, &f.channels])
+            .flatten()
+            .map(PathBuf::as_path);
+        let small: Vec<&Path> = tables.chain(json.iter().copied()).collect();
         ask_for(
             files
                 .par_iter()
                 .map(|f| (f.as_path(), Part::Ends))
-                .chain(sidecars.par_iter().map(|f| (f.as_path(), Part::All))),
+                .chain(small.into_par_iter().map(|f| (f, Part::All))),
         );
     }
+    let read: Vec<(&Path, Result<PowerLine, Error>)> = json
+        .into_par_iter()
+        .map(|f| (f, read_power_line(f)))
+        .collect();
+    let mut power_lines = BTreeMap::new();
+    for (f, r) in read {
+        match r {
+            Ok(line) => {
+                power_lines.insert(f, line);
+            }
+            Err(e) => unreadable.push(sidecar_problem(e, root)),
+        }
+    }
+    let found: BTreeMap<&Path, &Found> = files.iter().map(PathBuf::as_path).zip(&found).collect();
+    for f in found.values() {
+        for (left_out, kept) in &f.ambiguous {
+            unreadable.push(Unreadable {
+                path: relative(left_out, root),
+                reason: format!(
+                    "applies to the recordings below its folder as much as {} does, and BIDS \
+                     allows one such file per folder: left out",
+                    relative(kept, root).display()
+                ),
+            });
+        }
+    }
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    unreadable.dedup();
     let (mut recordings, bad) = folder::open_all(root, &files, subject_of, lazily);
     unreadable.extend(bad);
 
@@ -146,7 +187,11 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
         .map(|r| {
             let mut problems = Vec::new();
             let path = root.join(&r.path);
-            if let Err(e) = read_events(&path, r, config) {
+            let Some(found) = found.get(path.as_path()) else {
+                return problems;
+            };
+            r.power_line_hz = found.power_line(&power_lines);
+            if let Err(e) = read_events(found.events.as_deref(), r, config) {
                 problems.push(sidecar_problem(e, root));
                 // Opened lazily for its events.tsv, the recording has no
                 // annotations yet; with the table unreadable they are its
@@ -158,7 +203,7 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
                     }
                 }
             }
-            if let Err(e) = read_channels(&path, r) {
+            if let Err(e) = read_channels(found.channels.as_deref(), r) {
                 problems.push(sidecar_problem(e, root));
             }
             problems
@@ -198,15 +243,6 @@ fn is_recording(path: &Path, root: &Path) -> bool {
     in_subject && (stem.ends_with("_eeg") || stem.ends_with("_ieeg"))
 }
 
-/// The path of a sidecar: the recording's name with its suffix replaced,
-/// e.g. `..._run-1_eeg.edf` → `..._run-1_events.tsv`.
-pub fn sidecar(recording: &Path, suffix: &str) -> Option<PathBuf> {
-    let name = recording.file_name()?.to_str()?;
-    let stem = name.split('.').next()?;
-    let (prefix, _) = stem.rsplit_once('_')?;
-    Some(recording.with_file_name(format!("{prefix}_{suffix}")))
-}
-
 fn sidecar_problem(e: Error, root: &Path) -> Unreadable {
     match e {
         Error::Invalid {
@@ -228,12 +264,108 @@ fn sidecar_problem(e: Error, root: &Path) -> Unreadable {
     }
 }
 
+/// The metadata files that apply to one recording.
+struct Found {
+    events: Option<PathBuf>,
+    channels: Option<PathBuf>,
+    /// Its `*_eeg.json` (or `*_ieeg.json`) files, from the root down.
+    json: super::inherit::Applicable,
+    /// Files left out because another of their folder applies as much.
+    ambiguous: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Found {
+    fn of(recording: &Path, sidecars: &Sidecars) -> Found {
+        let stem = recording
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('.').next())
+            .unwrap_or_default();
+        let suffix = if stem.ends_with("_ieeg") {
+            "ieeg"
+        } else {
+            "eeg"
+        };
+        let events = sidecars.applicable(recording, "events", "tsv");
+        let channels = sidecars.applicable(recording, "channels", "tsv");
+        let json = sidecars.applicable(recording, suffix, "json");
+        let ambiguous = [&events, &channels, &json]
+            .into_iter()
+            .flat_map(|a| a.ambiguous.iter().cloned())
+            .collect();
+        Found {
+            events: events.files.last().cloned(),
+            channels: channels.files.last().cloned(),
+            json,
+            ambiguous,
+        }
+    }
+
+    /// The `PowerLineFrequency` of the nearest JSON sidecar that states it.
+    /// Files that could not be read say nothing.
+    fn power_line(&self, read: &BTreeMap<&Path, PowerLine>) -> Option<f64> {
+        self.json
+            .files
+            .iter()
+            .rev()
+            .find_map(|f| match read.get(f.as_path()) {
+                Some(PowerLine::Hz(hz)) => Some(Some(*hz)),
+                Some(PowerLine::NotApplicable) => Some(None),
+                Some(PowerLine::Absent) | None => None,
+            })
+            .flatten()
+    }
+}
+
+/// What a JSON sidecar says of the mains frequency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PowerLine {
+    /// No `PowerLineFrequency` key: a file above or below may say it.
+    Absent,
+    /// `"n/a"`.
+    NotApplicable,
+    /// A frequency in Hz.
+    Hz(f64),
+}
+
+/// The `PowerLineFrequency` of a JSON sidecar. The error's text names the
+/// field and what was expected.
+fn read_power_line(path: &Path) -> Result<PowerLine, Error> {
+    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let value: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| Error::invalid(path, "content", format!("not valid JSON ({e})")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(Error::invalid(
+            path,
+            "content",
+            "expected a JSON object of metadata keys",
+        ));
+    };
+    let field = "PowerLineFrequency";
+    match map.get(field) {
+        None => Ok(PowerLine::Absent),
+        Some(serde_json::Value::String(s)) if s == "n/a" => Ok(PowerLine::NotApplicable),
+        Some(v) => match v.as_f64() {
+            Some(hz) if hz > 0.0 && hz.is_finite() => Ok(PowerLine::Hz(hz)),
+            _ => Err(Error::invalid(
+                path,
+                field,
+                format!("{v} is not a frequency; expected a number of Hz above 0, or \"n/a\""),
+            )),
+        },
+    }
+}
+
 /// Replaces a recording's events with those of its `events.tsv`, if any.
-fn read_events(path: &Path, r: &mut Recording, config: &DiscoverConfig) -> Result<(), Error> {
-    let Some(tsv) = sidecar(path, "events.tsv").filter(|p| p.is_file()) else {
+fn read_events(
+    tsv: Option<&Path>,
+    r: &mut Recording,
+    config: &DiscoverConfig,
+) -> Result<(), Error> {
+    let Some(tsv) = tsv else {
         return Ok(());
     };
-    let table = Table::read(&tsv, &["onset", "duration"])?;
+    let table = Table::read(tsv, &["onset", "duration"])?;
     let onset = table.column("onset");
     let duration = table.column("duration");
     let label = table
@@ -246,7 +378,7 @@ fn read_events(path: &Path, r: &mut Recording, config: &DiscoverConfig) -> Resul
                 None => Ok(None),
                 Some(v) => v.parse::<f64>().map(Some).map_err(|_| {
                     Error::invalid(
-                        &tsv,
+                        tsv,
                         format!("row {} column `{name}`", i + 2),
                         format!("{v:?} is not a number of seconds"),
                     )
@@ -255,7 +387,7 @@ fn read_events(path: &Path, r: &mut Recording, config: &DiscoverConfig) -> Resul
         };
         let Some(onset_s) = number(onset, "onset")? else {
             return Err(Error::invalid(
-                &tsv,
+                tsv,
                 format!("row {} column `onset`", i + 2),
                 "is n/a; every event needs an onset in seconds",
             ));
@@ -272,11 +404,11 @@ fn read_events(path: &Path, r: &mut Recording, config: &DiscoverConfig) -> Resul
 }
 
 /// Applies a recording's `channels.tsv` (types, units check, status).
-fn read_channels(path: &Path, r: &mut Recording) -> Result<(), Error> {
-    let Some(tsv) = sidecar(path, "channels.tsv").filter(|p| p.is_file()) else {
+fn read_channels(tsv: Option<&Path>, r: &mut Recording) -> Result<(), Error> {
+    let Some(tsv) = tsv else {
         return Ok(());
     };
-    let table = Table::read(&tsv, &["name", "type", "units"])?;
+    let table = Table::read(tsv, &["name", "type", "units"])?;
     let (name, kind) = (table.column("name"), table.column("type"));
     let (status, description) = (table.column("status"), table.column("status_description"));
     let mut listed = Vec::new();
@@ -340,18 +472,4 @@ fn read_participants(root: &Path) -> Result<BTreeMap<String, BTreeMap<String, St
         out.insert(pid.trim_start_matches("sub-").to_string(), values);
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sidecar_replaces_the_suffix() {
-        let p = Path::new("/d/sub-01/eeg/sub-01_task-a_run-1_eeg.edf");
-        assert_eq!(
-            sidecar(p, "events.tsv").expect("has a suffix"),
-            Path::new("/d/sub-01/eeg/sub-01_task-a_run-1_events.tsv")
-        );
-    }
 }

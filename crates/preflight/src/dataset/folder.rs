@@ -34,7 +34,11 @@ const UNSUPPORTED: [(&str, &str); 6] = [
 /// [`Error::NotADataset`] when the folder holds no EDF/BDF file and no
 /// unsupported recording either.
 pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> {
-    let (files, mut unreadable) = walk(root)?;
+    let Walk {
+        recordings: files,
+        unsupported: mut unreadable,
+        ..
+    } = walk(root)?;
     if files.is_empty() && unreadable.is_empty() {
         return Err(Error::NotADataset {
             path: root.to_path_buf(),
@@ -76,10 +80,22 @@ pub fn single_file(path: &Path, config: &DiscoverConfig) -> Result<Dataset, Erro
     })
 }
 
-/// All EDF/BDF files below `root`, sorted, and unsupported recordings.
-pub(crate) fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<Unreadable>), Error> {
+/// What [`walk`] found below a root, each list sorted by path.
+pub(crate) struct Walk {
+    /// EDF/BDF files.
+    pub recordings: Vec<PathBuf>,
+    /// Recordings in formats that are not read.
+    pub unsupported: Vec<Unreadable>,
+    /// `.tsv` and `.json` files: the BIDS metadata that may apply.
+    pub metadata: Vec<PathBuf>,
+}
+
+/// All EDF/BDF files below `root`, unsupported recordings and metadata
+/// files.
+pub(crate) fn walk(root: &Path) -> Result<Walk, Error> {
     let mut files = Vec::new();
     let mut unsupported = Vec::new();
+    let mut metadata = Vec::new();
     let walker = WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -125,6 +141,8 @@ pub(crate) fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<Unreadable>), Error
         }
         if is_edf_or_bdf(path) {
             files.push(path.to_path_buf());
+        } else if is_metadata(path) {
+            metadata.push(path.to_path_buf());
         } else if let Some(name) = unsupported_format(path) {
             unsupported.push(Unreadable {
                 path: relative(path, root),
@@ -132,7 +150,17 @@ pub(crate) fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<Unreadable>), Error
             });
         }
     }
-    Ok((files, unsupported))
+    Ok(Walk {
+        recordings: files,
+        unsupported,
+        metadata,
+    })
+}
+
+fn is_metadata(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e == "tsv" || e == "json")
 }
 
 fn unsupported_format(path: &Path) -> Option<&'static str> {
@@ -273,7 +301,11 @@ mod tests {
             .expect("link");
         std::os::unix::fs::symlink(&annex, root.join("p03")).expect("link");
 
-        let (files, unreadable) = walk(&root).expect("walk");
+        let Walk {
+            recordings: files,
+            unsupported: unreadable,
+            ..
+        } = walk(&root).expect("walk");
         let names: Vec<PathBuf> = files.iter().map(|f| relative(f, &root)).collect();
         assert_eq!(
             names,

@@ -12,6 +12,7 @@
 pub mod bids;
 mod channels;
 pub mod folder;
+mod inherit;
 pub mod numpy;
 mod prefetch;
 mod recording;
@@ -145,6 +146,10 @@ pub struct Recording {
     pub events_source: EventsSource,
     /// Warnings from the reader (truncation, unusual header fields).
     pub warnings: Vec<String>,
+    /// The mains frequency its BIDS sidecar declares
+    /// (`PowerLineFrequency` of `*_eeg.json` or `*_ieeg.json`), Hz.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_line_hz: Option<f64>,
 }
 
 impl Recording {

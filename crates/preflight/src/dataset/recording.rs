@@ -94,6 +94,7 @@ pub(crate) fn describe(file: &Edf, relative: &Path) -> Recording {
         events,
         events_source,
         warnings: file.warnings().iter().map(ToString::to_string).collect(),
+        power_line_hz: None,
     }
 }
 

@@ -307,6 +307,7 @@ fn summarise(
         records,
         bytes: r.bytes,
         mains,
+        declared_mains_hz: r.power_line_hz,
         channels,
     }
 }

@@ -47,6 +47,10 @@ pub struct RecordingSummary {
     /// The recording's mains frequency, detected on the channel-mean
     /// spectrum of the channels at the most common rate.
     pub mains: MainsDetection,
+    /// The mains frequency its BIDS sidecar declares
+    /// (`PowerLineFrequency`), Hz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_mains_hz: Option<f64>,
     /// Data channels, in file order.
     pub channels: Vec<ChannelSummary>,
 }

@@ -31,8 +31,10 @@
 //!   `run` (`null` when absent), `format` (`EDF`, `EDF+C`, `BDF`, …),
 //!   `duration_s`, `records`, `bytes`, `mains` (`mains_hz`, the detected
 //!   mains frequency or `null`, and `ratios_db`, `[candidate_hz, ratio_db
-//!   or null]` pairs measured on the channel-mean log spectrum) and
-//!   `channels` (channel objects, in file order).
+//!   or null]` pairs measured on the channel-mean log spectrum),
+//!   `declared_mains_hz` (the `PowerLineFrequency` of its BIDS sidecar;
+//!   absent when none declares one) and `channels` (channel objects, in
+//!   file order).
 //! - `unreadable`: `{"path", "reason"}` for each file that could not be
 //!   read, by path. These are in no summary.
 //!
