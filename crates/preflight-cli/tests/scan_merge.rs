@@ -42,19 +42,25 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `preflight scan ROOT -o OUT`: the process and its standard output.
+fn scan_to(root: &Path, out: &Path) -> (std::process::Output, String) {
+    let run = preflight()
+        .arg("scan")
+        .arg(root)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    (run, text)
+}
+
 #[test]
 fn scan_prints_a_summary_and_writes_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let root = dataset(dir.path());
     let out = dir.path().join("scan.json");
-    let run = preflight()
-        .arg("scan")
-        .arg(&root)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&run.stdout);
+    let (run, text) = scan_to(&root, &out);
     assert_eq!(run.status.code(), Some(0), "{text}");
     assert!(text.contains("6 recordings of 6 subjects"), "{text}");
     assert!(text.contains("largest amplitudes"), "{text}");
@@ -215,14 +221,7 @@ fn scan_names_a_line_its_sidecar_does_not_declare() {
         .expect("runs");
     assert_eq!(synth.status.code(), Some(0));
     let out = dir.path().join("scan.json");
-    let run = preflight()
-        .arg("scan")
-        .arg(&root)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&run.stdout);
+    let (_, text) = scan_to(&root, &out);
     assert!(
         text.contains(
             "declared    sub-01/eeg/sub-01_task-oddball_run-1_eeg.edf: line at 60 Hz, sidecar \

@@ -12,8 +12,11 @@ use preflight::synth::{generate, ControlPlan, Fault, FaultPlan, SynthConfig};
 
 /// Three subjects of two runs, sidecars declaring 50 Hz; the first run of
 /// subjects 1 and 2 carries 60 Hz mains on eight channels (a quarter of
-/// them, so that it shows on the channel-mean spectrum too).
-fn write(root: &Path) {
+/// them, so that it shows on the channel-mean spectrum too); written
+/// into a new temporary folder, which lives as long as the first value.
+fn written() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("bids");
     let channels = "F3+Fz+F4+C3+Cz+C4+P3+Pz";
     let faults: Vec<Fault> = [1, 2]
         .map(|s| format!("mains:subject={s},run=1,channels={channels},frequency=60,amplitude=40"))
@@ -29,7 +32,8 @@ fn write(root: &Path) {
         control: ControlPlan::None,
         ..SynthConfig::default()
     };
-    generate(&config, root).expect("generate");
+    generate(&config, &root).expect("generate");
+    (dir, root)
 }
 
 fn files_ending(root: &Path, suffix: &str) -> Vec<PathBuf> {
@@ -80,9 +84,7 @@ fn sidecar_json(hz: &str) -> String {
 
 #[test]
 fn a_mains_frequency_the_signals_contradict_is_said_where_it_is_declared() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("bids");
-    write(&root);
+    let (_dir, root) = written();
 
     // Every recording's own sidecar declares 50 Hz; two carry 60 Hz.
     let dataset = found(&root);
@@ -155,9 +157,7 @@ fn a_mains_frequency_the_signals_contradict_is_said_where_it_is_declared() {
 
 #[test]
 fn tables_above_a_recording_apply_to_it_and_the_nearest_wins() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("bids");
-    write(&root);
+    let (_dir, root) = written();
     let before = found(&root);
     let events_of = |d: &Dataset, i: usize| d.recordings[i].events.clone();
     let run1 = events_of(&before, 0);
@@ -235,9 +235,7 @@ fn tables_above_a_recording_apply_to_it_and_the_nearest_wins() {
 
 #[test]
 fn a_broken_json_sidecar_is_named_and_the_rest_is_read() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("bids");
-    write(&root);
+    let (_dir, root) = written();
     let first = &files_ending(&root, "_eeg.json")[0];
     std::fs::write(first, "{\"PowerLineFrequency\": 50").expect("write");
     let second = &files_ending(&root, "_eeg.json")[1];
