@@ -139,9 +139,11 @@ pub fn recording_outliers(
 }
 
 /// Per channel with a finding that has spectra, its average spectrum in
-/// the finding recordings and the clean reference, in bands around
-/// `mains_hz` and its harmonics. At most [`MAX_SPECTRA`] channels, those
-/// with the most flagged windows first.
+/// the finding recordings and the clean reference, in bands around the
+/// line its findings carry (the frequency most of them name, the lower on
+/// a tie) and its harmonics, or around `mains_hz` when none names one. At
+/// most [`MAX_SPECTRA`] channels, those with the most flagged windows
+/// first.
 pub fn mains_spectra(
     windows: &Windows,
     sums: &SpectrumSums,
@@ -154,15 +156,25 @@ pub fn mains_spectra(
         .enumerate()
         .map(|(i, r)| (r.as_str(), i as u32))
         .collect();
-    let mut flagged: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
+    // Per channel: its finding recordings, and how many findings name
+    // each line frequency (in mHz, to count equal frequencies together).
+    let mut flagged: BTreeMap<&str, (BTreeSet<u32>, BTreeMap<u64, usize>)> = BTreeMap::new();
     for f in findings {
         if let Some(&r) = index.get(f.recording.as_str()) {
-            flagged.entry(f.channel.as_str()).or_default().insert(r);
+            let (recordings, lines) = flagged.entry(f.channel.as_str()).or_default();
+            recordings.insert(r);
+            if let Some(hz) = f.evidence.line_hz.filter(|hz| *hz > 0.0) {
+                *lines.entry((hz * 1000.0).round() as u64).or_insert(0) += 1;
+            }
         }
     }
 
     let mut out = Vec::new();
-    for (channel, recordings) in flagged {
+    for (channel, (recordings, lines)) in flagged {
+        let mains_hz = lines
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map_or(mains_hz, |(&mhz, _)| mhz as f64 / 1000.0);
         // The flagged average, at the rate and length most of its windows
         // have; the clean reference at the same.
         let pairs: Vec<_> = sums.channel(channel).collect();
@@ -290,7 +302,7 @@ mod tests {
                 amplitude_z: None,
             },
         };
-        let spectra = mains_spectra(&windows, &sums, &[finding], 60.0);
+        let spectra = mains_spectra(&windows, &sums, std::slice::from_ref(&finding), 60.0);
         assert_eq!(spectra.len(), 1);
         let s = &spectra[0];
         assert_eq!((s.flagged_windows, s.clean_windows), (3, 3));
@@ -301,5 +313,19 @@ mod tests {
         assert_eq!(band.flagged[at], 1000.0);
         assert_eq!(band.clean[at], 1.0);
         assert_eq!(band.freq_hz.len(), 17);
+
+        // A finding that names its line at 50 Hz is drawn around 50 Hz
+        // and its harmonics, whatever the dataset's mains.
+        let fifty = Finding {
+            evidence: crate::audit::finding::Evidence {
+                line_hz: Some(50.0),
+                ..finding.evidence.clone()
+            },
+            ..finding
+        };
+        let spectra = mains_spectra(&windows, &sums, &[fifty], 60.0);
+        assert_eq!(spectra[0].mains_hz, 50.0);
+        let centres: Vec<f64> = spectra[0].bands.iter().map(|b| b.harmonic_hz).collect();
+        assert_eq!(centres, [50.0, 100.0]);
     }
 }

@@ -649,8 +649,8 @@ fn spectra(page: &mut String, spectra: &[MainsSpectrum]) {
         page,
         "<p>Average power spectral density of the flagged channels in the recordings of \
          their findings (black line) against the same channel in the other recordings \
-         (grey dashed line), ±{} Hz around the mains frequency and its harmonics below \
-         Nyquist.</p><div class=\"grid\">",
+         (grey dashed line), ±{} Hz around the line their findings name (else the \
+         dataset's mains frequency) and its harmonics below Nyquist.</p><div class=\"grid\">",
         crate::audit::figures::BAND_HALF_WIDTH_HZ
     );
     let mut n = 0;
