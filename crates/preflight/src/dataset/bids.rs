@@ -115,23 +115,24 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
             (None, None) => String::new(),
         }
     };
-    // A recording with an events.tsv needs no annotations; unless asked to
-    // check every record now, it is opened lazily and its records are
-    // checked when read.
-    let lazily = |path: &Path| {
-        !config.read_every_record && sidecars.nearest(path, "events", "tsv").is_some()
-    };
     // The metadata of each recording, and the JSON sidecars they share.
     let found: Vec<Found> = files.par_iter().map(|f| Found::of(f, &sidecars)).collect();
     let json: BTreeSet<&Path> = found
         .iter()
         .flat_map(|f| f.json.files.iter().map(PathBuf::as_path))
         .collect();
+    let found: BTreeMap<&Path, &Found> = files.iter().map(PathBuf::as_path).zip(&found).collect();
+    // A recording with an events.tsv needs no annotations; unless asked to
+    // check every record now, it is opened lazily and its records are
+    // checked when read.
+    let lazily = |path: &Path| {
+        !config.read_every_record && found.get(path).is_some_and(|f| f.events.is_some())
+    };
     // Headers and sidecars asked for together, before any is waited on.
     {
         use super::prefetch::{ask_for, Part};
         let tables = found
-            .iter()
+            .values()
             .flat_map(|f| [&f.events, &f.channels])
             .flatten()
             .map(PathBuf::as_path);
@@ -156,7 +157,6 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
             Err(e) => unreadable.push(sidecar_problem(e, root)),
         }
     }
-    let found: BTreeMap<&Path, &Found> = files.iter().map(PathBuf::as_path).zip(&found).collect();
     for f in found.values() {
         for (left_out, kept) in &f.ambiguous {
             unreadable.push(Unreadable {
@@ -169,8 +169,6 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
             });
         }
     }
-    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-    unreadable.dedup();
     let (mut recordings, bad) = folder::open_all(root, &files, subject_of, lazily);
     unreadable.extend(bad);
 
@@ -218,6 +216,8 @@ pub fn discover(root: &Path, config: &DiscoverConfig) -> Result<Dataset, Error> 
         }
     };
     unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    // A file left out for several recordings is named once.
+    unreadable.dedup();
     tracing::info!("sidecars read: {:.3} s", clock.elapsed().as_secs_f64());
     Ok(Dataset {
         root: root.to_path_buf(),

@@ -104,12 +104,6 @@ impl Sidecars {
         }
         out
     }
-
-    /// The table (or other file) that applies to `recording`: the last of
-    /// [`Sidecars::applicable`].
-    pub fn nearest(&self, recording: &Path, suffix: &str, extension: &str) -> Option<PathBuf> {
-        self.applicable(recording, suffix, extension).files.pop()
-    }
 }
 
 /// Entities, suffix and extension of a BIDS file name, e.g.
@@ -205,13 +199,11 @@ mod tests {
         );
         assert!(a.ambiguous.is_empty());
         assert_eq!(
-            s.nearest(rec, "channels", "tsv").map(|p| names(&[p])),
-            Some(vec![
-                "sub-01/eeg/sub-01_task-a_run-1_channels.tsv".to_string()
-            ])
+            names(&s.applicable(rec, "channels", "tsv").files),
+            ["sub-01/eeg/sub-01_task-a_run-1_channels.tsv"]
         );
         let run3 = Path::new("/d/sub-01/eeg/sub-01_task-a_run-3_eeg.edf");
-        assert_eq!(s.nearest(run3, "channels", "tsv"), None);
+        assert!(s.applicable(run3, "channels", "tsv").files.is_empty());
         assert_eq!(
             names(&s.applicable(run3, "eeg", "json").files),
             [
