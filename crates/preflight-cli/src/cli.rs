@@ -425,6 +425,13 @@ pub struct ScanArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also judge each recording's EEG channels by PyPREP's criteria (NaN,
+    /// flat, deviation, HF noise, correlation, SNR, dropout; PyPREP's
+    /// defaults, no RANSAC or PSD criterion). Reads each recording whole
+    /// into memory, as PyPREP does.
+    #[arg(long)]
+    pub prep: bool,
+
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,

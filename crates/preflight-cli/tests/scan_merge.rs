@@ -234,3 +234,61 @@ fn scan_names_a_line_its_sidecar_does_not_declare() {
         assert_eq!(r["declared_mains_hz"], 50.0, "{}", r["path"]);
     }
 }
+
+#[test]
+fn scan_prep_names_the_channels_pyprep_would_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("bids");
+    let synth = preflight()
+        .args([
+            "synth",
+            "--subjects",
+            "2",
+            "--runs",
+            "1",
+            "--minutes",
+            "0.5",
+        ])
+        .args([
+            "--control",
+            "none",
+            "--fault",
+            "flat:subject=2,run=1,channels=Cz",
+        ])
+        .arg(&root)
+        .output()
+        .expect("runs");
+    assert_eq!(synth.status.code(), Some(0));
+    let run = preflight()
+        .args(["scan", "--prep"])
+        .arg(&root)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{text}");
+    let section = text
+        .split("\n\n")
+        .find(|s| s.contains("bad by PyPREP's criteria"))
+        .unwrap_or_else(|| panic!("no PyPREP section in {text}"));
+    assert!(
+        section.contains("EEG channels of 2 of 2 recordings"),
+        "{section}"
+    );
+    let flagged: Vec<&str> = section.lines().skip(1).map(str::trim).collect();
+    assert!(
+        flagged.iter().any(
+            |l| l.starts_with("sub-02/eeg/sub-02_task-oddball_run-1_eeg.edf Cz")
+                && l.contains("flat")
+        ),
+        "{section}"
+    );
+    // The other recording's Cz is not flat. (The deviation criterion also
+    // flags the occipital channels of both recordings, where the synthetic
+    // alpha is largest: the criterion's z-score over channels, not a fault.)
+    assert!(
+        !flagged
+            .iter()
+            .any(|l| l.contains("sub-01/") && l.contains("flat")),
+        "{section}"
+    );
+}

@@ -228,3 +228,56 @@ fn planted_faults_get_pyprep_flags_with_and_without_detrend() {
         assert!(seen.contains(&criterion), "{criterion} never fired");
     }
 }
+
+/// `scan` with `prep` set gives each recording of eegmmidb_S001 the flags
+/// PyPREP gives it, channel by channel, and leaves them out by default.
+#[test]
+fn scan_judges_every_recording_as_pyprep_does() {
+    use preflight::dataset::{discover, DiscoverConfig};
+    use preflight::scan::{scan, ScanConfig};
+
+    let Some(root) = data_root() else { return };
+    let dataset = discover(&root.join("eegmmidb_S001"), &DiscoverConfig::default()).expect("found");
+    let config = ScanConfig {
+        prep: Some(PrepConfig::default()),
+        ..ScanConfig::default()
+    };
+    let report = scan(&dataset, &config, &|_| {}).expect("scanned");
+    assert_eq!(report.recordings.len(), 14);
+    let mut flags = 0;
+    for r in &report.recordings {
+        let name = r.path.to_str().expect("UTF-8");
+        let expected = reference(&format!("prep_expected/{name}.json"));
+        let prep = r.prep.as_ref().expect("judged");
+        assert_eq!(prep.sfreq_hz, 160.0);
+        let want = expected["channels"].as_array().expect("channels");
+        assert_eq!(prep.channels.len(), want.len(), "{name}");
+        for (got, want) in prep.channels.iter().zip(want) {
+            assert_eq!(Some(got.name.as_str()), want["name"].as_str(), "{name}");
+            let mut theirs: Vec<&str> = want["flags"]
+                .as_array()
+                .expect("flags")
+                .iter()
+                .map(|f| f.as_str().expect("a flag"))
+                .collect();
+            let mut ours: Vec<&str> = got.criteria.reasons().collect();
+            theirs.sort_unstable();
+            ours.sort_unstable();
+            assert_eq!(ours, theirs, "{name} {}", got.name);
+            flags += ours.len();
+        }
+    }
+    assert!(flags > 0, "no flags compared");
+    assert_eq!(report.settings.prep, Some(PrepConfig::default()));
+
+    // Without `prep`, nothing is judged and the report says nothing of it.
+    let one = discover(
+        &root.join("eegmmidb_S001/S001R01.edf"),
+        &DiscoverConfig::default(),
+    )
+    .expect("found");
+    let plain = scan(&one, &ScanConfig::default(), &|_| {}).expect("scanned");
+    assert!(plain.recordings.iter().all(|r| r.prep.is_none()));
+    let json = String::from_utf8(plain.to_json_bytes()).expect("UTF-8");
+    assert!(!json.contains("\"prep\""));
+}

@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write as _};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use preflight::measure::prep::PrepConfig;
 use preflight::scan::{self, ChannelSummary, RecordingSummary, ScanConfig, ScanReport, Shard};
 
 use crate::cli::ScanArgs;
@@ -23,6 +24,7 @@ pub fn run(args: &ScanArgs) -> Result<Outcome> {
     };
     let config = ScanConfig {
         shard,
+        prep: args.prep.then(PrepConfig::default),
         ..ScanConfig::default()
     };
     let clock = std::time::Instant::now();
@@ -256,6 +258,36 @@ pub fn summary(report: &ScanReport) -> String {
             )
         }),
     );
+
+    // PyPREP's criteria, when judged.
+    if report.settings.prep.is_some() {
+        let judged = report
+            .recordings
+            .iter()
+            .filter(|r| r.prep.is_some())
+            .count();
+        let bad: Vec<String> = report
+            .recordings
+            .iter()
+            .filter_map(|r| Some((r, r.prep.as_ref()?)))
+            .flat_map(|(r, p)| {
+                p.bad().map(move |(channel, reasons)| {
+                    let name = format!("{} {channel}", r.path.display());
+                    format!("{name:<44} {}", reasons.join(", "))
+                })
+            })
+            .collect();
+        section(
+            &mut s,
+            &format!(
+                "bad by PyPREP's criteria (EEG channels of {judged} of {} recordings; no RANSAC, \
+                 no PSD criterion)",
+                report.recordings.len()
+            ),
+            bad.len(),
+            bad.into_iter(),
+        );
+    }
 
     // Amplitude extremes: the largest excursions from zero.
     let peak = |r: &Row| {

@@ -22,6 +22,7 @@ mod channel;
 mod codes;
 mod flat;
 mod mad;
+pub mod prep;
 pub mod recording;
 pub mod report;
 mod shard;
@@ -34,6 +35,7 @@ use rayon::prelude::*;
 use crate::dataset::{Dataset, Layout, Recording};
 use crate::error::Error;
 use crate::measure::line_noise::LineNoiseConfig;
+use crate::measure::prep::PrepConfig;
 use crate::measure::sketch::SketchConfig;
 use crate::measure::spectrum::WelchConfig;
 
@@ -67,6 +69,9 @@ pub struct ScanConfig {
     pub line: LineNoiseConfig,
     /// Only the recordings of this shard; `None` for all.
     pub shard: Option<Shard>,
+    /// PyPREP's channel criteria for each recording ([`prep`]), with
+    /// these thresholds; `None` (the default) leaves them out.
+    pub prep: Option<PrepConfig>,
 }
 
 impl Default for ScanConfig {
@@ -77,6 +82,7 @@ impl Default for ScanConfig {
             welch_overlap: 0.0,
             line: LineNoiseConfig::default(),
             shard: None,
+            prep: None,
         }
     }
 }
@@ -99,6 +105,7 @@ impl ScanConfig {
             welch_overlap: self.welch_overlap,
             sketch: SketchConfig::default(),
             line_noise: self.line.clone(),
+            prep: self.prep.clone(),
         }
     }
 
@@ -243,9 +250,27 @@ pub fn scan(
         clock.elapsed().as_secs_f64()
     );
     // Each recording's mains detection, in parallel.
+    // and PyPREP's criteria when asked (the recording read whole again).
     let recordings: Vec<RecordingSummary> = joined
         .into_par_iter()
-        .map(|(r, records, parts)| summarise(r, records, parts, config))
+        .map(|(r, records, parts)| {
+            let mut summary = summarise(r, records, parts, config);
+            if let Some(prep_config) = &config.prep {
+                let full = dataset.root_of(&r.path);
+                let judged = edf::Edf::open(&full)
+                    .map_err(|e| recording::reason(&e, &full))
+                    .and_then(|file| prep::judge(r, &file, prep_config));
+                match judged {
+                    Ok(p) => summary.prep = p,
+                    Err(reason) => tracing::warn!(
+                        path = %r.path.display(),
+                        %reason,
+                        "PyPREP criteria not judged"
+                    ),
+                }
+            }
+            summary
+        })
         .collect();
     tracing::info!(
         "recordings summarised: {:.3} s",
@@ -309,5 +334,6 @@ fn summarise(
         mains,
         declared_mains_hz: r.power_line_hz,
         channels,
+        prep: None,
     }
 }

@@ -53,6 +53,10 @@ pub struct RecordingSummary {
     pub declared_mains_hz: Option<f64>,
     /// Data channels, in file order.
     pub channels: Vec<ChannelSummary>,
+    /// PyPREP's criteria on its EEG channels, when the scan was asked for
+    /// them and the recording has enough EEG channels of one rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prep: Option<super::prep::RecordingPrep>,
 }
 
 /// The measured part of one channel group of a file.

@@ -22,7 +22,8 @@
 //!   `welch_overlap` (overlap of Welch segments, as a share of the
 //!   segment), `sketch` (`relative_accuracy` and `min_magnitude` of the
 //!   quantile sketch) and `line_noise` (candidates `mains_hz` and the
-//!   peak, flank and threshold settings of the line-noise ratio).
+//!   peak, flank and threshold settings of the line-noise ratio), and
+//!   `prep` (PyPREP's thresholds, only when its criteria were judged).
 //! - `dataset`: a *group* (below) over every recording.
 //! - `subjects`: one group per subject, by subject label; `subject` names
 //!   it.
@@ -33,8 +34,16 @@
 //!   mains frequency or `null`, and `ratios_db`, `[candidate_hz, ratio_db
 //!   or null]` pairs measured on the channel-mean log spectrum),
 //!   `declared_mains_hz` (the `PowerLineFrequency` of its BIDS sidecar;
-//!   absent when none declares one) and `channels` (channel objects, in
-//!   file order).
+//!   absent when none declares one), `channels` (channel objects, in
+//!   file order) and, when the scan judged them, `prep`: PyPREP's criteria
+//!   on the recording's EEG channels at their most common rate
+//!   (`sfreq_hz`, `windows`, `median_amplitude_uv`,
+//!   `median_hf_noise_ratio`, and `channels`, one object per judged
+//!   channel with `name`, the flags `nan`, `flat`, `deviation`,
+//!   `hf_noise`, `correlation`, `snr`, `dropout`, and the statistics
+//!   behind them: `amplitude_uv`, `deviation_z`, `hf_noise_ratio`,
+//!   `hf_noise_z`, `bad_correlation_fraction`, `median_max_correlation`,
+//!   `dropout_fraction`).
 //! - `unreadable`: `{"path", "reason"}` for each file that could not be
 //!   read, by path. These are in no summary.
 //!
@@ -85,6 +94,7 @@ use super::recording::RecordingSummary;
 use super::shard::Shard;
 use crate::error::Error;
 use crate::measure::line_noise::{LineNoiseConfig, MainsVotes};
+use crate::measure::prep::PrepConfig;
 use crate::measure::sketch::SketchConfig;
 
 /// Version of the JSON format.
@@ -104,6 +114,9 @@ pub struct ScanSettings {
     pub sketch: SketchConfig,
     /// Where line noise is looked for.
     pub line_noise: LineNoiseConfig,
+    /// PyPREP's thresholds, when its criteria were judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prep: Option<PrepConfig>,
 }
 
 /// A file that could not be read, with the reason.
