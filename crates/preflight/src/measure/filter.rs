@@ -24,6 +24,8 @@ use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 /// An FIR kernel ready for FFT convolution.
 pub struct Fir {
     taps: Vec<f64>,
+    /// The taps last to first, for direct sums over contiguous samples.
+    reversed: Vec<f64>,
     nfft: usize,
     spectrum: Vec<Complex<f64>>,
     forward: Arc<dyn RealToComplex<f64>>,
@@ -58,6 +60,7 @@ impl Fir {
             .process(&mut padded, &mut spectrum)
             .expect("buffers made by the plan have the plan's lengths");
         Fir {
+            reversed: taps.iter().rev().copied().collect(),
             taps,
             nfft,
             spectrum,
@@ -128,14 +131,48 @@ impl Fir {
 /// Kernels up to this many taps are applied by direct sums.
 pub const DIRECT_TAPS: usize = 128;
 
+/// `Σ a_i b_i` of two slices of one length, in eight interleaved partial
+/// sums (which the compiler keeps in vector registers) added pairwise,
+/// then the remainder in order.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut lanes = [0.0f64; 8];
+    let (a8, a_rest) = a.split_at(a.len() / 8 * 8);
+    let (b8, b_rest) = b.split_at(a8.len());
+    for (x, y) in a8.chunks_exact(8).zip(b8.chunks_exact(8)) {
+        for k in 0..8 {
+            lanes[k] += x[k] * y[k];
+        }
+    }
+    let quads = [
+        lanes[0] + lanes[4],
+        lanes[1] + lanes[5],
+        lanes[2] + lanes[6],
+        lanes[3] + lanes[7],
+    ];
+    let mut sum = (quads[0] + quads[2]) + (quads[1] + quads[3]);
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        sum += x * y;
+    }
+    sum
+}
+
 impl Fir {
+    /// Each output is a sum of products in one fixed order for its
+    /// position (all taps over the samples `t - n + 1..=t` where they all
+    /// fall inside `x`, in the lanes of [`dot`]), so that equal inputs give
+    /// equal outputs.
     fn convolve_direct(&self, x: &[f64], start: usize, len: usize) -> Vec<f64> {
         let h = &self.taps;
+        let n = h.len();
         (start..start + len)
             .map(|t| {
-                // Taps j with 0 <= t - j < x.len().
+                if t + 1 >= n && t < x.len() {
+                    // y_t = Σ_j h_j x_(t-j) = Σ_i reversed_i x_(t-n+1+i).
+                    return dot(&self.reversed, &x[t + 1 - n..=t]);
+                }
+                // Near the ends: taps j with 0 <= t - j < x.len().
                 let lo = (t + 1).saturating_sub(x.len());
-                let hi = h.len().min(t + 1);
+                let hi = n.min(t + 1);
                 (lo..hi).map(|j| h[j] * x[t - j]).sum()
             })
             .collect()
