@@ -234,7 +234,7 @@ fn planted_faults_get_pyprep_flags_with_and_without_detrend() {
 #[test]
 fn scan_judges_every_recording_as_pyprep_does() {
     use preflight::dataset::{discover, DiscoverConfig};
-    use preflight::scan::{scan, ScanConfig};
+    use preflight::scan::{samples_to_scan, scan, ScanConfig};
 
     let Some(root) = data_root() else { return };
     let dataset = discover(&root.join("eegmmidb_S001"), &DiscoverConfig::default()).expect("found");
@@ -242,8 +242,17 @@ fn scan_judges_every_recording_as_pyprep_does() {
         prep: Some(PrepConfig::default()),
         ..ScanConfig::default()
     };
-    let report = scan(&dataset, &config, &|_| {}).expect("scanned");
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let progress = |n: u64| {
+        done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    };
+    let report = scan(&dataset, &config, &progress).expect("scanned");
     assert_eq!(report.recordings.len(), 14);
+    // The progress reaches the total announced, the criteria's reading
+    // included (64 channels, twice).
+    let total = samples_to_scan(&dataset, &config);
+    assert_eq!(done.into_inner(), total);
+    assert_eq!(total, 2 * samples_to_scan(&dataset, &ScanConfig::default()));
     let mut flags = 0;
     for r in &report.recordings {
         let name = r.path.to_str().expect("UTF-8");

@@ -260,6 +260,7 @@ pub fn scan(
                 let judged = edf::Edf::open(&full)
                     .map_err(|e| recording::reason(&e, &full))
                     .and_then(|file| prep::judge(r, &file, prep_config));
+                progress(prep::samples(r));
                 match judged {
                     Ok(p) => summary.prep = p,
                     Err(reason) => tracing::warn!(
@@ -286,18 +287,25 @@ pub fn scan(
     ))
 }
 
-/// Channel-samples [`scan`] will read for `config`'s shard: the total of
-/// its progress calls.
+/// Channel-samples [`scan`] will read for `config`'s shard (twice for
+/// those PyPREP's criteria read again): the total of its progress calls.
 pub fn samples_to_scan(dataset: &Dataset, config: &ScanConfig) -> u64 {
     dataset
         .recordings
         .iter()
         .filter(|r| config.shard.is_none_or(|s| s.contains(&r.path)))
         .map(|r| {
-            r.channels
+            let streamed: u64 = r
+                .channels
                 .iter()
                 .map(|c| (c.sfreq_hz * r.duration_s).round() as u64)
-                .sum::<u64>()
+                .sum();
+            let judged = if config.prep.is_some() {
+                prep::samples(r)
+            } else {
+                0
+            };
+            streamed + judged
         })
         .sum()
 }

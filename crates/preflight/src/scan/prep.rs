@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::Recording;
+use crate::dataset::{Channel, Recording};
 use crate::measure::prep::{noisy_channels, ChannelCriteria, PrepConfig};
 
 /// Channels fewer than this are not judged: deviation and HF noise are
@@ -66,26 +66,9 @@ pub(crate) fn judge(
     file: &edf::Edf,
     config: &PrepConfig,
 ) -> Result<Option<RecordingPrep>, String> {
-    let eeg: Vec<_> = recording
-        .channels
-        .iter()
-        .filter(|c| c.kind == "EEG" && c.sfreq_hz > 0.0)
-        .collect();
-    // The rate most EEG channels have (the first of equals).
-    let mut rates: Vec<(f64, usize)> = Vec::new();
-    for c in &eeg {
-        match rates.iter_mut().find(|(r, _)| *r == c.sfreq_hz) {
-            Some((_, n)) => *n += 1,
-            None => rates.push((c.sfreq_hz, 1)),
-        }
-    }
-    let Some(&(sfreq_hz, n)) = rates.iter().rev().max_by_key(|(_, n)| *n) else {
+    let Some((sfreq_hz, chosen)) = chosen(recording) else {
         return Ok(None);
     };
-    if n < MIN_CHANNELS {
-        return Ok(None);
-    }
-    let chosen: Vec<_> = eeg.into_iter().filter(|c| c.sfreq_hz == sfreq_hz).collect();
     let mut signals = Vec::with_capacity(chosen.len());
     for c in &chosen {
         let x: Vec<f64> = file
@@ -111,4 +94,35 @@ pub(crate) fn judge(
         median_hf_noise_ratio: report.median_hf_noise_ratio,
         windows: report.windows,
     }))
+}
+
+/// Channel-samples [`judge`] reads of `recording`.
+pub(crate) fn samples(recording: &Recording) -> u64 {
+    chosen(recording).map_or(0, |(sfreq_hz, channels)| {
+        channels.len() as u64 * (sfreq_hz * recording.duration_s).round() as u64
+    })
+}
+
+/// The EEG channels [`judge`] takes, and their rate: those at the rate
+/// most EEG channels have (the first of equals); `None` when fewer than
+/// [`MIN_CHANNELS`].
+fn chosen(recording: &Recording) -> Option<(f64, Vec<&Channel>)> {
+    let eeg: Vec<&Channel> = recording
+        .channels
+        .iter()
+        .filter(|c| c.kind == "EEG" && c.sfreq_hz > 0.0)
+        .collect();
+    // The rate most EEG channels have (the first of equals).
+    let mut rates: Vec<(f64, usize)> = Vec::new();
+    for c in &eeg {
+        match rates.iter_mut().find(|(r, _)| *r == c.sfreq_hz) {
+            Some((_, n)) => *n += 1,
+            None => rates.push((c.sfreq_hz, 1)),
+        }
+    }
+    let &(sfreq_hz, n) = rates.iter().rev().max_by_key(|(_, n)| *n)?;
+    (n >= MIN_CHANNELS).then(|| {
+        let chosen = eeg.into_iter().filter(|c| c.sfreq_hz == sfreq_hz).collect();
+        (sfreq_hz, chosen)
+    })
 }
