@@ -200,26 +200,28 @@ fn a_bad_shard_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&run.stderr).contains("participants.tsv"));
 }
 
+/// `preflight synth ROOT`: `subjects` of one 30 s run, no control, one
+/// fault.
+fn synth(root: &Path, subjects: u32, fault: &str) {
+    let run = preflight()
+        .arg("synth")
+        .args(["--subjects", &subjects.to_string(), "--runs", "1"])
+        .args(["--minutes", "0.5", "--control", "none", "--fault", fault])
+        .arg(root)
+        .output()
+        .expect("runs");
+    assert_eq!(run.status.code(), Some(0));
+}
+
 #[test]
 fn scan_names_a_line_its_sidecar_does_not_declare() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("bids");
-    let synth = preflight()
-        .args([
-            "synth",
-            "--subjects",
-            "3",
-            "--runs",
-            "1",
-            "--minutes",
-            "0.5",
-        ])
-        .args(["--control", "none", "--fault"])
-        .arg("mains:subject=1,run=1,channels=F3+Fz+F4+C3+Cz+C4+P3+Pz,frequency=60")
-        .arg(&root)
-        .output()
-        .expect("runs");
-    assert_eq!(synth.status.code(), Some(0));
+    synth(
+        &root,
+        3,
+        "mains:subject=1,run=1,channels=F3+Fz+F4+C3+Cz+C4+P3+Pz,frequency=60",
+    );
     let out = dir.path().join("scan.json");
     let (_, text) = scan_to(&root, &out);
     assert!(
@@ -239,26 +241,7 @@ fn scan_names_a_line_its_sidecar_does_not_declare() {
 fn scan_prep_names_the_channels_pyprep_would_flag() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("bids");
-    let synth = preflight()
-        .args([
-            "synth",
-            "--subjects",
-            "2",
-            "--runs",
-            "1",
-            "--minutes",
-            "0.5",
-        ])
-        .args([
-            "--control",
-            "none",
-            "--fault",
-            "flat:subject=2,run=1,channels=Cz",
-        ])
-        .arg(&root)
-        .output()
-        .expect("runs");
-    assert_eq!(synth.status.code(), Some(0));
+    synth(&root, 2, "flat:subject=2,run=1,channels=Cz");
     let run = preflight()
         .args(["scan", "--prep"])
         .arg(&root)

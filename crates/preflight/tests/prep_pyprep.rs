@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use preflight::measure::filter::{filtfilt, highpass_kernel, prep_lowpass_kernel, zero_phase, Fir};
-use preflight::measure::prep::{noisy_channels, PrepConfig, PrepReport};
+use preflight::measure::prep::{noisy_channels, ChannelCriteria, PrepConfig, PrepReport};
 use serde_json::Value;
 
 mod common;
@@ -104,6 +104,25 @@ fn run(path: &Path) -> (Vec<String>, PrepReport) {
     )
 }
 
+/// A channel's flags, sorted.
+fn sorted_flags(criteria: &ChannelCriteria) -> Vec<&'static str> {
+    let mut flags: Vec<&str> = criteria.reasons().collect();
+    flags.sort_unstable();
+    flags
+}
+
+/// The flags PyPREP gave a channel of a reference file, sorted.
+fn pyprep_flags(channel: &Value) -> Vec<&str> {
+    let mut flags: Vec<&str> = channel["flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .map(|f| f.as_str().expect("a flag"))
+        .collect();
+    flags.sort_unstable();
+    flags
+}
+
 /// Compares one recording's report with PyPREP's channels: flags exactly,
 /// z-scores to 1e-6 relative, window fractions to rounding, except the
 /// `(channel, statistic)` pairs of `exempt`. Returns the number of flags
@@ -121,15 +140,7 @@ fn compare(
     let mut worst = 0.0_f64;
     for ((want, got), label) in channels.iter().zip(&report.channels).zip(names) {
         assert_eq!(want["name"].as_str(), Some(label.as_str()), "{what}");
-        let mut theirs: Vec<&str> = want["flags"]
-            .as_array()
-            .expect("flags")
-            .iter()
-            .map(|f| f.as_str().expect("a flag"))
-            .collect();
-        let mut ours: Vec<&str> = got.reasons().collect();
-        ours.sort_unstable();
-        theirs.sort_unstable();
+        let (ours, theirs) = (sorted_flags(got), pyprep_flags(want));
         assert_eq!(ours, theirs, "{what} {label}");
         flags += ours.len();
 
@@ -263,15 +274,7 @@ fn scan_judges_every_recording_as_pyprep_does() {
         assert_eq!(prep.channels.len(), want.len(), "{name}");
         for (got, want) in prep.channels.iter().zip(want) {
             assert_eq!(Some(got.name.as_str()), want["name"].as_str(), "{name}");
-            let mut theirs: Vec<&str> = want["flags"]
-                .as_array()
-                .expect("flags")
-                .iter()
-                .map(|f| f.as_str().expect("a flag"))
-                .collect();
-            let mut ours: Vec<&str> = got.criteria.reasons().collect();
-            theirs.sort_unstable();
-            ours.sort_unstable();
+            let (ours, theirs) = (sorted_flags(&got.criteria), pyprep_flags(want));
             assert_eq!(ours, theirs, "{name} {}", got.name);
             flags += ours.len();
         }
