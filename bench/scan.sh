@@ -7,6 +7,7 @@
 # PEERS_PYTHON  python of the venv with mne, pyedflib and numpy (see ../shared/peers/README.md)
 # PEERS         the peers folder (default: ../shared/peers beside the repository)
 # REPS          fresh processes per job (default 3); the tables show medians
+# PREP          set to 1 to time `scan --prep` against PyPREP on set b too (PyPREP runs once)
 #
 # Every repetition reads the set's files with `cat` first, so they come from the page cache,
 # then runs each job as a fresh process under /usr/bin/time -v:
@@ -93,7 +94,7 @@ done
 # stats JOB DATA: "median min max max_rss_kb median_cpu_s"
 stats() {
     awk -F'\t' -v job="$1" -v data="$2" '$1 == job && $2 == data {
-            c[n] = $6; s[n++] = $4; if ($5 > r) r = $5 }
+            c[n + 0] = $6; s[n + 0] = $4; n++; if ($5 > r) r = $5 }
         END {
             if (n == 0) exit 1
             for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) {
@@ -135,3 +136,38 @@ awk -v c="$cat_b" -v r="$read_b" -v p="$psd_b" -v n="$np_b" -v s="$scan_b" -v m=
     printf " preflight scan %.2f s: %.1fx faster (target 25x)\n", s, mne / s
     printf "- set b: preflight scan runs at %.1f%% of the speed of cat (%.3f s; target 15%%)\n", 100 * c / s, c
     printf "- set a: preflight scan peak RSS %.0f MB (target under 300 MB)\n", m / 1024 }'
+
+# PREP=1: PyPREP's criteria on set b, `scan --prep` (REPS runs) against PyPREP 0.9's
+# find_all_bads(ransac=False) (one run: it takes minutes), and whether their flags agree.
+if [[ ${PREP:-0} == 1 ]]; then
+    for ((rep = 1; rep <= REPS; rep++)); do
+        cat "${FILES_B[@]}" >/dev/null
+        run scan-prep b "$rep" "$BIN" scan --prep "$PEERS_DATA/b" -o "$WORK/b-prep.json"
+    done
+    cat "${FILES_B[@]}" >/dev/null
+    run pyprep b 1 "$PEERS_PYTHON" "$PEERS/bench_pyprep.py" noransac b "$WORK/pyprep-b.json"
+    read -r prep_s _ _ prep_rss prep_cpu <<<"$(stats scan-prep b)"
+    read -r py_s _ _ py_rss py_cpu <<<"$(stats pyprep b)"
+    echo
+    awk -v s="$prep_s" -v r="$prep_rss" -v c="$prep_cpu" -v p="$py_s" -v q="$py_rss" -v d="$py_cpu" 'BEGIN {
+        printf "- set b: preflight scan --prep %.2f s (CPU %.1f s, %.0f MB); PyPREP %.2f s", s, c, r / 1024, p
+        printf " timed part (process CPU %.1f s, %.0f MB): %.1fx sooner\n", d, q / 1024, p / s }'
+    "$PEERS_PYTHON" - "$WORK/b-prep.json" "$WORK/pyprep-b.json" <<'PY'
+import json, sys
+ours, theirs = (json.load(open(p)) for p in sys.argv[1:3])
+keys = {"bad_by_nan": "nan", "bad_by_flat": "flat", "bad_by_deviation": "deviation",
+        "bad_by_hf_noise": "hf_noise", "bad_by_correlation": "correlation",
+        "bad_by_SNR": "snr", "bad_by_dropout": "dropout"}
+differ, flags, psd = 0, 0, 0
+for r in ours["recordings"]:
+    p = theirs[r["path"].split("/")[-1]]
+    want = {(c, keys[k]) for k, v in p.items() if k in keys for c in v}
+    psd += len(p.get("bad_by_psd", []))
+    got = {(c["name"], k) for c in (r.get("prep") or {}).get("channels", [])
+           for k in keys.values() if c[k]}
+    flags += len(got)
+    differ += got != want
+print(f"- set b: {flags} flags by preflight, files whose flags differ from PyPREP's: {differ} "
+      f"(PyPREP's PSD criterion, left out, adds {psd})")
+PY
+fi
