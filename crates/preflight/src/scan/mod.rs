@@ -249,8 +249,8 @@ pub fn scan(
         "recordings measured: {:.3} s",
         clock.elapsed().as_secs_f64()
     );
-    // Each recording's mains detection, in parallel.
-    // and PyPREP's criteria when asked (the recording read whole again).
+    // Each recording's mains detection, and PyPREP's criteria when asked
+    // (the recording read whole again), in parallel.
     let recordings: Vec<RecordingSummary> = joined
         .into_par_iter()
         .map(|(r, records, parts)| {
