@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::recording::most_common_rate;
 use crate::dataset::{Channel, Recording};
 use crate::measure::prep::{noisy_channels, ChannelCriteria, PrepConfig};
 
@@ -104,23 +105,15 @@ pub(crate) fn samples(recording: &Recording) -> u64 {
 }
 
 /// The EEG channels [`judge`] takes, and their rate: those at the rate
-/// most EEG channels have (the first of equals); `None` when fewer than
-/// [`MIN_CHANNELS`].
+/// most EEG channels have (chosen as the mains detection chooses its
+/// rate); `None` when fewer than [`MIN_CHANNELS`].
 fn chosen(recording: &Recording) -> Option<(f64, Vec<&Channel>)> {
     let eeg: Vec<&Channel> = recording
         .channels
         .iter()
         .filter(|c| c.kind == "EEG" && c.sfreq_hz > 0.0)
         .collect();
-    // The rate most EEG channels have (the first of equals).
-    let mut rates: Vec<(f64, usize)> = Vec::new();
-    for c in &eeg {
-        match rates.iter_mut().find(|(r, _)| *r == c.sfreq_hz) {
-            Some((_, n)) => *n += 1,
-            None => rates.push((c.sfreq_hz, 1)),
-        }
-    }
-    let &(sfreq_hz, n) = rates.iter().rev().max_by_key(|(_, n)| *n)?;
+    let (sfreq_hz, n) = most_common_rate(eeg.iter().map(|c| c.sfreq_hz))?;
     (n >= MIN_CHANNELS).then(|| {
         let chosen = eeg.into_iter().filter(|c| c.sfreq_hz == sfreq_hz).collect();
         (sfreq_hz, chosen)

@@ -193,14 +193,7 @@ pub(crate) fn detect_mains(
     spectra: &[Option<Psd>],
     config: &ScanConfig,
 ) -> MainsDetection {
-    let mut rates: Vec<(f64, usize)> = Vec::new();
-    for c in channels {
-        match rates.iter_mut().find(|(r, _)| *r == c.sfreq_hz) {
-            Some((_, n)) => *n += 1,
-            None => rates.push((c.sfreq_hz, 1)),
-        }
-    }
-    let rate = rates.iter().max_by_key(|(_, n)| *n).map(|(r, _)| *r);
+    let rate = most_common_rate(channels.iter().map(|c| c.sfreq_hz)).map(|(r, _)| r);
     let mut mean: Option<MeanLogSpectrum> = None;
     for (c, psd) in channels.iter().zip(spectra) {
         if let (Some(psd), true) = (psd, Some(c.sfreq_hz) == rate) {
@@ -217,7 +210,35 @@ pub(crate) fn detect_mains(
     }
 }
 
+/// The rate most of `rates` have and how many have it; of rates equally
+/// common, the last to appear. `None` for no rates.
+pub(crate) fn most_common_rate(rates: impl IntoIterator<Item = f64>) -> Option<(f64, usize)> {
+    let mut counts: Vec<(f64, usize)> = Vec::new();
+    for rate in rates {
+        match counts.iter_mut().find(|(r, _)| *r == rate) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((rate, 1)),
+        }
+    }
+    counts.into_iter().max_by_key(|&(_, n)| n)
+}
+
 /// The error message of `e` without the full path it starts with.
 pub(crate) fn reason(e: &edf::Error, full: &Path) -> String {
     crate::dataset::reason_without_path(&e.to_string(), full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::most_common_rate;
+
+    #[test]
+    fn the_most_common_rate_is_the_last_of_equals() {
+        assert_eq!(
+            most_common_rate([256.0, 512.0, 256.0, 1.0]),
+            Some((256.0, 2))
+        );
+        assert_eq!(most_common_rate([256.0, 512.0]), Some((512.0, 1)));
+        assert_eq!(most_common_rate([]), None);
+    }
 }
