@@ -276,19 +276,11 @@ struct Found {
 
 impl Found {
     fn of(recording: &Path, sidecars: &Sidecars) -> Found {
-        let stem = recording
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.split('.').next())
-            .unwrap_or_default();
-        let suffix = if stem.ends_with("_ieeg") {
-            "ieeg"
-        } else {
-            "eeg"
-        };
+        // `eeg` or `ieeg`, as `is_recording` admits them.
+        let suffix = super::inherit::suffix(recording).unwrap_or_else(|| "eeg".to_string());
         let events = sidecars.applicable(recording, "events", "tsv");
         let channels = sidecars.applicable(recording, "channels", "tsv");
-        let json = sidecars.applicable(recording, suffix, "json");
+        let json = sidecars.applicable(recording, &suffix, "json");
         let ambiguous = [&events, &channels, &json]
             .into_iter()
             .flat_map(|a| a.ambiguous.iter().cloned())

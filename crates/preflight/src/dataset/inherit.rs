@@ -106,6 +106,11 @@ impl Sidecars {
     }
 }
 
+/// The suffix of a BIDS file name (`eeg` of `sub-07_task-a_eeg.edf`).
+pub(crate) fn suffix(path: &Path) -> Option<String> {
+    split(path).map(|f| f.suffix)
+}
+
 /// Entities, suffix and extension of a BIDS file name, e.g.
 /// `sub-07_task-a_run-2_eeg.edf` → `[sub 07, task a, run 2]`, `eeg`,
 /// `edf`; `None` for a name whose last part before the extension is an
