@@ -157,8 +157,8 @@ pub fn summary(report: &ScanReport) -> String {
         .recordings
         .iter()
         .filter_map(|r| {
-            let (said, hz) = (r.declared_mains_hz?, r.mains.mains_hz?);
-            ((said - hz).abs() >= 0.5).then(|| (r.path.to_str().unwrap_or("?"), said, hz))
+            let (said, hz) = r.contradicted_mains()?;
+            Some((r.path.to_str().unwrap_or("?"), said, hz))
         })
         .collect();
     if let Some((first, said, hz)) = declared.first() {

@@ -46,7 +46,7 @@ use serde::Serialize;
 use crate::attribute::{attribute, AttributeConfig, Attribution};
 use crate::balance::{balance, Balance};
 use crate::dataset::{Dataset, Layout};
-use crate::measure::line_noise::LineNoiseConfig;
+use crate::measure::line_noise::{same_mains, LineNoiseConfig};
 use crate::measure::moments::Moments;
 use crate::read::{fold_windows, ReadConfig, WindowSignals};
 use crate::sample::{stratified_sample, Allocation, SampleConfig, SampleSize};
@@ -921,7 +921,7 @@ fn declared_mains_note(
         if l.worst.as_ref().is_none_or(|w| w.1 < DECLARED_LINE_MIN_DB) {
             continue;
         }
-        if (said - hz).abs() < 0.5 {
+        if same_mains(said, hz) {
             agree += 1;
         } else {
             let tenths = |f: f64| (f * 10.0).round() as u64;

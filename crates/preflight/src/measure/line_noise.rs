@@ -68,6 +68,12 @@ impl LineRatio {
     }
 }
 
+/// Whether two mains frequencies are the same line (within half a hertz),
+/// e.g. a declared `PowerLineFrequency` and a measured one.
+pub fn same_mains(a_hz: f64, b_hz: f64) -> bool {
+    (a_hz - b_hz).abs() < 0.5
+}
+
 /// Ratio of the power at `freq_hz` to its flanking band.
 ///
 /// `P_line` is the largest PSD bin within `peak_half_width_hz` of the

@@ -20,7 +20,7 @@ use super::channel::{ChannelPlan, ChannelScan, ChannelSummary};
 use super::codes::{CodeCounts, Scaling};
 use super::ScanConfig;
 use crate::dataset::channel_type_from_label;
-use crate::measure::line_noise::{MainsDetection, MeanLogSpectrum};
+use crate::measure::line_noise::{same_mains, MainsDetection, MeanLogSpectrum};
 use crate::measure::spectrum::{Psd, SpectrumPlanner};
 
 /// Summary of one recording.
@@ -57,6 +57,15 @@ pub struct RecordingSummary {
     /// them and the recording has enough EEG channels of one rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prep: Option<super::prep::RecordingPrep>,
+}
+
+impl RecordingSummary {
+    /// The declared and the detected mains frequency, when the recording's
+    /// BIDS sidecar declares one and its line is at another.
+    pub fn contradicted_mains(&self) -> Option<(f64, f64)> {
+        let (declared, detected) = (self.declared_mains_hz?, self.mains.mains_hz?);
+        (!same_mains(declared, detected)).then_some((declared, detected))
+    }
 }
 
 /// The measured part of one channel group of a file.
