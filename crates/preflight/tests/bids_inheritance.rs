@@ -62,6 +62,15 @@ fn found(root: &Path) -> Dataset {
     discover(root, &DiscoverConfig::default()).expect("discover")
 }
 
+/// What discovery could not read or left out, as `path: reason`.
+fn problems(dataset: &Dataset) -> Vec<String> {
+    dataset
+        .unreadable
+        .iter()
+        .map(|u| format!("{}: {}", u.path.display(), u.reason))
+        .collect()
+}
+
 fn power_lines(dataset: &Dataset) -> Vec<(String, Option<f64>)> {
     dataset
         .recordings
@@ -208,22 +217,13 @@ fn tables_above_a_recording_apply_to_it_and_the_nearest_wins() {
 
     // Two tables of one folder that apply as much as each other: one is
     // used, the other named as left out.
-    std::fs::write(
-        root.join("sub-01/sub-01_run-1_channels.tsv"),
-        "name\ttype\tunits\n",
-    )
-    .expect("write");
-    std::fs::write(
-        root.join("sub-01/sub-01_task-oddball_channels.tsv"),
-        "name\ttype\tunits\n",
-    )
-    .expect("write");
-    let d = found(&root);
-    let left_out: Vec<String> = d
-        .unreadable
-        .iter()
-        .map(|u| format!("{}: {}", u.path.display(), u.reason))
-        .collect();
+    for name in [
+        "sub-01_run-1_channels.tsv",
+        "sub-01_task-oddball_channels.tsv",
+    ] {
+        std::fs::write(root.join("sub-01").join(name), "name\ttype\tunits\n").expect("write");
+    }
+    let left_out = problems(&found(&root));
     assert_eq!(left_out.len(), 1, "{left_out:?}");
     assert!(
         left_out[0]
@@ -242,11 +242,7 @@ fn a_broken_json_sidecar_is_named_and_the_rest_is_read() {
     std::fs::write(second, sidecar_json("\"fifty\"")).expect("write");
     let dataset = found(&root);
     assert_eq!(dataset.recordings.len(), 6);
-    let problems: Vec<String> = dataset
-        .unreadable
-        .iter()
-        .map(|u| format!("{}: {}", u.path.display(), u.reason))
-        .collect();
+    let problems = problems(&dataset);
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
         problems[0]
